@@ -1,0 +1,13 @@
+"""Virtual node processing: the same training result on any number of devices.
+
+A re-implementation of VirtualFlow: Decoupling Deep Learning Models from the Underlying Hardware
+(Or, Zhang, Freedman, MLSys 2022).
+"""
+
+from __future__ import annotations
+
+from virtualflow.errors import VirtualFlowError
+
+__version__ = "0.1.0"
+
+__all__ = ["VirtualFlowError", "__version__"]

@@ -1,0 +1,67 @@
+"""Command-line interface of virtualflow."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib.metadata import version
+
+from virtualflow.errors import VirtualFlowError
+
+__all__ = ["build_parser", "main"]
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with the global options and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="virtualflow",
+        description=("Virtual node processing: the same training result on any number of devices."),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('virtualflow')}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="print debug logs and tracebacks"
+    )
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", help="print only results and errors"
+    )
+    parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code.
+
+    Args:
+        argv: Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns:
+        0 on success, 1 on a runtime failure, 2 on a usage error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+    _configure_logging(args.verbose, args.quiet)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args))
+    except (VirtualFlowError, OSError) as err:
+        if args.verbose:
+            logger.exception("%s failed", args.command)
+        print(f"virtualflow: error: {err}", file=sys.stderr)
+        return 1
