@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", help="print only results and errors"
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    del subparsers  # Subcommand modules call their register(subparsers) here.
     return parser
 
 
