@@ -1,1 +1,1 @@
-"""Subcommands of the quclassi command line: one module per subcommand, each with ``register``."""
+"""Subcommands of the quclassi CLI: one module per subcommand, each with ``register``."""

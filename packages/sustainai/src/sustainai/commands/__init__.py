@@ -1,1 +1,1 @@
-"""Subcommands of the sustainai command line: one module per subcommand, each with ``register``."""
+"""Subcommands of the sustainai CLI: one module per subcommand, each with ``register``."""

@@ -1,1 +1,1 @@
-"""Subcommands of the virtualflow command line: one module per subcommand, each with ``register``."""
+"""Subcommands of the virtualflow CLI: one module per subcommand, each with ``register``."""
