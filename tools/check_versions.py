@@ -14,7 +14,7 @@ import re
 import sys
 from importlib import metadata
 
-from packages import PACKAGES, package_dir
+from monorepo import PACKAGES, package_dir
 
 VERSION_RE = re.compile(r'^__version__\s*=\s*"([^"]+)"', re.MULTILINE)
 HEADING_RE = re.compile(r"^## \[([^\]]+)\]", re.MULTILINE)

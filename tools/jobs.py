@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from packages import PACKAGES, ROOT, package_dir
+from monorepo import PACKAGES, ROOT, package_dir
 
 
 def job_command(kind: str, name: str, out_root: Path) -> tuple[list[str], Path] | None:
