@@ -1,9 +1,9 @@
 """Check that every package's version agrees with its CHANGELOG and its installed metadata.
 
-For each package: ``__version__`` in ``src/<pkg>/__init__.py`` must equal the newest released
-heading (``## [X.Y.Z] - date``) of its CHANGELOG.md, the CHANGELOG must keep an
-``## [Unreleased]`` section above it, and, when the package is installed in the running
-interpreter, ``importlib.metadata.version`` must report the same number.
+For each package, ``__version__`` in ``src/<pkg>/__init__.py`` must equal the newest released
+heading (``## [X.Y.Z] - date``) of its CHANGELOG.md, and the CHANGELOG must keep an
+``## [Unreleased]`` section above it. When the package is installed in the running interpreter,
+``importlib.metadata.version`` must report the same number too.
 
 Exit code 0 when all agree, 1 otherwise (one line per problem on stderr).
 """
