@@ -7,7 +7,14 @@ A re-implementation of VirtualFlow: Decoupling Deep Learning Models from the Und
 from __future__ import annotations
 
 from virtualflow.errors import VirtualFlowError
+from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan, apportion_nodes
 
 __version__ = "0.1.0"
 
-__all__ = ["VirtualFlowError", "__version__"]
+__all__ = [
+    "UnevenBatchPlan",
+    "VirtualFlowError",
+    "VirtualNodePlan",
+    "__version__",
+    "apportion_nodes",
+]
