@@ -5,7 +5,8 @@ trained register, data register, laid out as in ``quclassi.circuit``) and measur
 ancilla. Exact mode returns the ancilla's probabilities, shot mode samples them, and the
 fidelity is ``F = 2 P(0) - 1``. All samples go to the QNode as one broadcast batch.
 ``default.qubit`` simulates that batch natively, while ``lightning.qubit`` runs one circuit per
-sample."""
+sample.
+"""
 
 from __future__ import annotations
 
