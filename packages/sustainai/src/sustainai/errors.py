@@ -2,8 +2,69 @@
 
 from __future__ import annotations
 
-__all__ = ["SustainAIError"]
+__all__ = [
+    "SustainAIError",
+    "InvalidInputError",
+    "UnknownRegionError",
+    "UnknownHardwareError",
+    "LifecycleTableError",
+    "DataFileError",
+]
 
 
 class SustainAIError(Exception):
     """Base class of all errors raised by sustainai."""
+
+
+class InvalidInputError(SustainAIError, ValueError):
+    """An argument or table value is outside its valid range (negative energy, PUE below 1...)."""
+
+
+class UnknownRegionError(InvalidInputError, LookupError):
+    """A grid region is not in the shipped carbon-intensity table.
+
+    Attributes:
+        region: The region as the caller wrote it.
+        suggestions: Close matches from the table, best first (may be empty).
+    """
+
+    def __init__(self, region: str, suggestions: list[str]) -> None:
+        self.region = region
+        self.suggestions = list(suggestions)
+        hint = (
+            f"did you mean {', '.join(repr(s) for s in self.suggestions)}?"
+            if self.suggestions
+            else "no close match"
+        )
+        super().__init__(
+            f"unknown grid region {region!r}: {hint} "
+            "(list the known regions with `sustainai regions --search TEXT`)"
+        )
+
+
+class UnknownHardwareError(InvalidInputError, LookupError):
+    """A hardware name is not in the shipped hardware table.
+
+    Attributes:
+        name: The hardware name as the caller wrote it.
+        suggestions: Close matches from the table, best first (may be empty).
+    """
+
+    def __init__(self, name: str, suggestions: list[str], known: list[str]) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = (
+            f"did you mean {', '.join(repr(s) for s in self.suggestions)}?"
+            if self.suggestions
+            else f"known hardware: {', '.join(known)}"
+        )
+        super().__init__(f"unknown hardware {name!r}: {hint}")
+
+
+class LifecycleTableError(InvalidInputError):
+    """A lifecycle table lacks required columns, has misspelt ones or holds invalid values."""
+
+
+class DataFileError(SustainAIError):
+    """A data file shipped with the package, or given by the user, cannot be parsed."""
+
