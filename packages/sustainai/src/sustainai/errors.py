@@ -9,6 +9,10 @@ __all__ = [
     "UnknownHardwareError",
     "LifecycleTableError",
     "DataFileError",
+    "SensorError",
+    "TrackerStateError",
+    "TrackerConfigError",
+    "RecordsFormatError",
 ]
 
 
@@ -68,3 +72,28 @@ class LifecycleTableError(InvalidInputError):
 class DataFileError(SustainAIError):
     """A data file shipped with the package, or given by the user, cannot be parsed."""
 
+
+class SensorError(SustainAIError):
+    """A power or energy sensor cannot be read (missing file, permission denied, NVML failure)."""
+
+
+class TrackerStateError(SustainAIError, RuntimeError):
+    """A tracker method was called in the wrong state, such as ``stop()`` before ``start()``."""
+
+
+class TrackerConfigError(InvalidInputError):
+    """A tracker setting is invalid, such as a sampling interval that is not positive."""
+
+
+class RecordsFormatError(SustainAIError, ValueError):
+    """An emissions CSV file is corrupt or was not written by sustainai or codecarbon.
+
+    Attributes:
+        path: The file that failed to parse.
+        line_number: The 1-based line of the file where the problem is.
+    """
+
+    def __init__(self, path: str, line_number: int, problem: str) -> None:
+        self.path = path
+        self.line_number = line_number
+        super().__init__(f"{path}, line {line_number}: {problem}")
