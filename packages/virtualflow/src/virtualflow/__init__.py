@@ -7,14 +7,18 @@ A re-implementation of VirtualFlow: Decoupling Deep Learning Models from the Und
 from __future__ import annotations
 
 from virtualflow.errors import VirtualFlowError
+from virtualflow.hetero import HeterogeneousPlan, ThroughputProfile, plan_heterogeneous
 from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan, apportion_nodes
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HeterogeneousPlan",
+    "ThroughputProfile",
     "UnevenBatchPlan",
     "VirtualFlowError",
     "VirtualNodePlan",
     "__version__",
     "apportion_nodes",
+    "plan_heterogeneous",
 ]
