@@ -30,6 +30,7 @@ from sustainai.errors import (
     UnknownRegionError,
 )
 from sustainai.intensity import GridIntensity, list_regions, lookup_intensity
+from sustainai.tracker import Tracker, TrackingResult, track
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,8 @@ __all__ = [
     "LifecycleTableError",
     "OperationalEmissions",
     "SustainAIError",
+    "Tracker",
+    "TrackingResult",
     "UnknownHardwareError",
     "UnknownRegionError",
     "__version__",
@@ -54,6 +57,7 @@ __all__ = [
     "market_based_emissions_kg",
     "operational_emissions_kg",
     "paper_figures",
+    "track",
 ]
 
 # Names whose modules import pandas or matplotlib load on first access (PEP 562), so that

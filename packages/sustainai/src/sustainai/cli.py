@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
+from sustainai.commands import doctor, report, track
 from sustainai.errors import SustainAIError
 
 __all__ = ["build_parser", "main"]
@@ -34,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only results and errors"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    del subparsers  # Subcommand modules call their register(subparsers) here.
+    track.register(subparsers)
+    report.register(subparsers)
+    doctor.register(subparsers)
     return parser
 
 

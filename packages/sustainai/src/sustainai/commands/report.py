@@ -1,0 +1,55 @@
+"""``sustainai report``: summarise an emissions CSV by project, phase, run or other columns."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sustainai.records import read_records
+from sustainai.report import GROUP_KEYS, plot_report, summarise
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report",
+        help="summarise an emissions CSV by project, phase or run",
+        description=(
+            "Read an emissions CSV written by sustainai (or by codecarbon) and print the "
+            "duration, energy and location-based, market-based and embodied emissions per group."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="emissions CSV file")
+    parser.add_argument(
+        "--by",
+        default="project,phase",
+        help=f"comma-separated grouping: {', '.join(GROUP_KEYS)} (default: project,phase)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "markdown", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--plot", metavar="PNG", default=None, help="also write a bar chart to this PNG file"
+    )
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    by = [name.strip() for name in args.by.split(",") if name.strip()]
+    records = read_records(args.file)
+    report = summarise(records, by, source=args.file)
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "markdown":
+        print(report.to_markdown())
+    else:
+        print(report.to_table())
+    if args.plot:
+        path = plot_report(report, args.plot)
+        print(f"sustainai: wrote {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,482 @@
+"""Track the energy and carbon of a block of code, a function or a child process.
+
+``track(...)`` returns a ``Tracker`` that works as a context manager, as a decorator, or
+through ``start()`` and ``stop()``. While it runs, a daemon thread reads the sensors every
+``interval_s`` seconds. ``stop()`` turns the energy into location-based, market-based and
+amortised embodied emissions and appends one record to the emissions CSV. The record is
+written when the tracked code raises too, with the exception named in its ``status``.
+
+The tracking path imports only the standard library and sustainai's own light modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sustainai.carbon import market_based_emissions_kg, operational_emissions_kg
+from sustainai.embodied import HardwareProfile, amortised_embodied_kg, hardware_profile
+from sustainai.errors import SensorError, TrackerConfigError, TrackerStateError
+from sustainai.intensity import GridIntensity, lookup_intensity
+from sustainai.records import COLUMNS, append_record, check_records_file
+from sustainai.runinfo import machine_info
+from sustainai.sensors import (
+    DEFAULT_POWERCAP_ROOT,
+    DEFAULT_RAM_WATTS_PER_GB,
+    DEFAULT_WATTS_PER_CORE,
+    EnergyResult,
+    Sensor,
+    start_sensors,
+)
+
+__all__ = ["DEFAULT_REGION", "Tracker", "TrackingResult", "track"]
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Region used when the caller names none: the world average of the shipped intensity table.
+DEFAULT_REGION = "WORLD"
+_SECONDS_PER_HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """Outcome of one tracked run.
+
+    Attributes:
+        record: The full record, keyed by ``sustainai.records.COLUMNS``.
+        output: The CSV file the record was appended to, or None when none was written.
+    """
+
+    record: Mapping[str, Any]
+    output: Path | None
+
+    @property
+    def energy_kwh(self) -> float:
+        """Facility energy (IT energy times PUE) in kWh."""
+        return self.record["energy_consumed"]
+
+    @property
+    def emissions_kg(self) -> float:
+        """Location-based operational emissions in kg CO2e."""
+        return self.record["emissions"]
+
+    @property
+    def emissions_market_kg(self) -> float:
+        """Market-based operational emissions in kg CO2e."""
+        return self.record["emissions_market_kg"]
+
+    @property
+    def embodied_kg(self) -> float:
+        """Amortised embodied emissions in kg CO2e (0 when no hardware was named)."""
+        return self.record["embodied_emissions_kg"] or 0.0
+
+    @property
+    def measured(self) -> bool:
+        """True when every energy figure comes from a hardware sensor."""
+        return bool(self.record["measured"])
+
+    def summary_line(self) -> str:
+        """Return a one-line summary; it starts with ESTIMATE when nothing was measured."""
+        record = self.record
+        if record["measured"]:
+            prefix = ""
+        elif "+" in record["energy_method"]:
+            prefix = "PARTLY ESTIMATED (some components have no power sensor): "
+        else:
+            prefix = "ESTIMATE (no power sensor, energy from CPU time): "
+        region = record["country_iso_code"] or record["cloud_region"] or record["region"]
+        return (
+            f"{prefix}{record['project_name']}/{record['phase']} {record['status']}: "
+            f"{record['duration']:.1f} s, {record['energy_consumed']:.3g} kWh, "
+            f"{record['emissions']:.3g} kg CO2e location-based "
+            f"({region}, {record['g_co2e_per_kwh']:g} g/kWh, PUE {record['pue']:g}), "
+            f"{record['emissions_market_kg']:.3g} kg market-based, "
+            f"{self.embodied_kg:.3g} kg embodied ({record['hardware'] or 'none'}), "
+            f"method {record['energy_method']}"
+        )
+
+
+def _require_number(name: str, value: object, low: float, high: float = math.inf) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        msg = f"{name} must be a number, got {value!r}"
+        raise TrackerConfigError(msg) from err
+    if not (math.isfinite(number) and low <= number <= high):
+        upper = "" if high == math.inf else f" and <= {high:g}"
+        msg = f"{name} must be >= {low:g}{upper}, got {value!r}"
+        raise TrackerConfigError(msg)
+    return number
+
+
+class Tracker:
+    """Energy and carbon tracker for a block of code, a function or a child process.
+
+    Args:
+        project: Project name written to ``project_name``.
+        phase: Lifecycle phase: ``data``, ``experimentation``, ``training``, ``inference``
+            or any other label.
+        region: Grid region for the location-based intensity (``FRA``, ``gcp:europe-west1``);
+            None uses ``DEFAULT_REGION``.
+        pue: Power usage effectiveness of the data centre (>= 1).
+        output: CSV file to append the record to; None writes no file.
+        experiment_id: Free-form id written to ``experiment_id``.
+        interval_s: Seconds between sensor readings on the sampler thread.
+        renewable_fraction: Share of the energy covered by renewable contracts, in [0, 1],
+            for the market-based figure.
+        residual_g_co2e_per_kwh: Residual-mix intensity for the market-based figure; None
+            uses the location-based intensity and records that assumption.
+        hardware: Row of the hardware table whose embodied carbon is amortised over the run
+            (``cpu-server``, ``gpu-server``), ``auto`` to pick ``gpu-server`` when NVML sees
+            a GPU and ``cpu-server`` otherwise, or None for no embodied share.
+        scope: ``process`` counts this process and its children; ``machine`` counts every
+            process. RAPL and NVML always count the whole machine.
+        sensors: Sensors to use instead of detecting them (for tests and custom meters).
+        use_rapl: Try the RAPL counters.
+        use_nvml: Try NVML.
+        powercap_root: The powercap folder holding the RAPL zones.
+        watts_per_core: Estimator power of one busy logical CPU in W.
+        ram_watts_per_gb: Estimator power of one GB of memory in W.
+        pid: Process whose memory the estimator samples; None means this one.
+        include_self: Whether the estimator counts this process's own CPU time.
+
+    Raises:
+        TrackerConfigError: A number is out of range.
+    """
+
+    def __init__(
+        self,
+        project: str = "default",
+        *,
+        phase: str = "training",
+        region: str | None = None,
+        pue: float = 1.0,
+        output: Path | str | None = "emissions.csv",
+        experiment_id: str = "",
+        interval_s: float = 1.0,
+        renewable_fraction: float = 0.0,
+        residual_g_co2e_per_kwh: float | None = None,
+        hardware: str | None = "auto",
+        scope: str = "process",
+        sensors: list[Sensor] | None = None,
+        use_rapl: bool = True,
+        use_nvml: bool = True,
+        powercap_root: Path | str = DEFAULT_POWERCAP_ROOT,
+        watts_per_core: float = DEFAULT_WATTS_PER_CORE,
+        ram_watts_per_gb: float = DEFAULT_RAM_WATTS_PER_GB,
+        pid: int | None = None,
+        include_self: bool = True,
+    ) -> None:
+        self._settings = {key: value for key, value in locals().items() if key != "self"}
+        self.project = project
+        self.phase = phase
+        self.region = DEFAULT_REGION if region is None else region
+        self.pue = _require_number("pue", pue, 1.0)
+        self.output = None if output is None else Path(output)
+        self.experiment_id = experiment_id
+        self.interval_s = _require_number("interval_s", interval_s, 0.0)
+        if self.interval_s == 0:
+            msg = "interval_s must be a positive number of seconds, got 0"
+            raise TrackerConfigError(msg)
+        self.renewable_fraction = _require_number("renewable_fraction", renewable_fraction, 0, 1)
+        self.residual_g_co2e_per_kwh = (
+            None
+            if residual_g_co2e_per_kwh is None
+            else _require_number("residual_g_co2e_per_kwh", residual_g_co2e_per_kwh, 0.0)
+        )
+        self.hardware = hardware
+        self._sensor_options = {
+            "scope": scope,
+            "use_rapl": use_rapl,
+            "use_nvml": use_nvml,
+            "powercap_root": powercap_root,
+            "watts_per_core": watts_per_core,
+            "ram_watts_per_gb": ram_watts_per_gb,
+            "pid": pid,
+            "include_self": include_self,
+        }
+        self._given_sensors = sensors
+        self._sensors: list[Sensor] = []
+        self._skipped: dict[str, str] = {}
+        self._intensity: GridIntensity | None = None
+        self._profile: HardwareProfile | None = None
+        self._thread: threading.Thread | None = None
+        self._stop_event = threading.Event()
+        self._sample_errors: list[str] = []
+        self._start_perf = 0.0
+        self.sampler_cpu_s = 0.0
+        self.result: TrackingResult | None = None
+
+    @property
+    def running(self) -> bool:
+        """True between ``start()`` and ``stop()``."""
+        return self._thread is not None
+
+    def start(self) -> Tracker:
+        """Look up the region, check the output file, start the sensors and the sampler.
+
+        Returns:
+            The tracker itself.
+
+        Raises:
+            TrackerStateError: The tracker is already running.
+            UnknownRegionError: The region is not in the shipped table.
+            UnknownHardwareError: The hardware name is not in the shipped table.
+            RecordsFormatError: The output file exists and is not a sustainai emissions file.
+        """
+        if self.running:
+            msg = "the tracker is already running; call stop() before starting it again"
+            raise TrackerStateError(msg)
+        self._intensity = lookup_intensity(self.region)
+        if self.output is not None:
+            check_records_file(self.output)
+        if self._given_sensors is not None:
+            self._sensors = list(self._given_sensors)
+            self._skipped = {}
+            for sensor in self._sensors:
+                sensor.start()
+        else:
+            self._sensors, self._skipped = start_sensors(**self._sensor_options)
+        for name, reason in self._skipped.items():
+            logger.debug("sensor %s not used: %s", name, reason)
+        self._profile = self._resolve_hardware()
+        self._sample_errors = []
+        self._stop_event.clear()
+        self.result = None
+        self._start_perf = time.perf_counter()
+        self._thread = threading.Thread(target=self._sample_loop, name="sustainai-sampler")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def _resolve_hardware(self) -> HardwareProfile | None:
+        if self.hardware is None:
+            return None
+        if self.hardware == "auto":
+            has_gpu = any(sensor.name == "nvml" for sensor in self._sensors)
+            return hardware_profile("gpu-server" if has_gpu else "cpu-server")
+        return hardware_profile(self.hardware)
+
+    def _sample_loop(self) -> None:
+        while not self._stop_event.wait(self.interval_s):
+            for sensor in self._sensors:
+                try:
+                    sensor.sample()
+                except SensorError as err:
+                    if len(self._sample_errors) < 10:
+                        logger.warning("sensor %s failed to sample: %s", sensor.name, err)
+                        self._sample_errors.append(f"{sensor.name}: {err}")
+        self.sampler_cpu_s = time.thread_time()
+
+    def _halt(self) -> list[EnergyResult]:
+        if self._thread is None:
+            msg = "the tracker is not running; call start() first"
+            raise TrackerStateError(msg)
+        self._stop_event.set()
+        self._thread.join()
+        self._thread = None
+        return [sensor.stop() for sensor in self._sensors]
+
+    def follow_process(self, pid: int) -> None:
+        """Make the CPU-time estimator sample the memory of process ``pid`` from now on."""
+        for sensor in self._sensors:
+            follow = getattr(sensor, "follow_process", None)
+            if follow is not None:
+                follow(pid)
+
+    def cancel(self) -> None:
+        """Stop the sampler and the sensors without writing a record."""
+        self._halt()
+
+    def stop(self, status: str = "ok", exit_code: int | None = None) -> TrackingResult:
+        """Stop tracking, compute the emissions and append the record.
+
+        Args:
+            status: Outcome written to the ``status`` column (``ok``, ``error: ValueError``,
+                ``killed by SIGKILL``).
+            exit_code: Exit code of a tracked child process, if any.
+
+        Returns:
+            The record and where it was written.
+
+        Raises:
+            TrackerStateError: The tracker is not running.
+            OSError: The record could not be written.
+        """
+        results = self._halt()
+        duration_s = time.perf_counter() - self._start_perf
+        record = self._build_record(results, duration_s, status, exit_code)
+        if self.output is not None:
+            append_record(self.output, record)
+        self.result = TrackingResult(record, self.output)
+        return self.result
+
+    def _build_record(
+        self, results: list[EnergyResult], duration_s: float, status: str, exit_code: int | None
+    ) -> dict[str, Any]:
+        from sustainai import __version__  # the package is fully imported by now
+
+        intensity = self._intensity
+        pue = self.pue
+        cpu_kwh = sum(result.cpu_energy_kwh for result in results)
+        gpu_kwh = sum(result.gpu_energy_kwh for result in results)
+        ram_kwh = sum(result.ram_energy_kwh for result in results)
+        it_kwh = cpu_kwh + gpu_kwh + ram_kwh
+        emissions = operational_emissions_kg(it_kwh, intensity.g_co2e_per_kwh, pue)
+        residual = self.residual_g_co2e_per_kwh
+        assumptions: dict[str, str] = {}
+        for result in results:
+            for component, text in result.assumptions.items():
+                key = (
+                    component if component not in assumptions else f"{component} ({result.sensor})"
+                )
+                assumptions[key] = text
+        if residual is None:
+            residual = intensity.g_co2e_per_kwh
+            assumptions["market"] = (
+                "no residual-mix intensity given: the uncovered share is charged at the "
+                "location-based intensity"
+            )
+        market = market_based_emissions_kg(it_kwh, pue, self.renewable_fraction, residual)
+        embodied = None
+        if self._profile is not None:
+            profile = self._profile
+            embodied = amortised_embodied_kg(
+                profile.embodied_kg,
+                duration_s / _SECONDS_PER_HOUR,
+                profile.lifetime_years,
+                profile.utilisation,
+            )
+            assumptions["embodied"] = (
+                f"one {profile.name} ({profile.embodied_kg:g} kg CO2e) for the wall time, "
+                f"{profile.lifetime_years:g}-year life at {profile.utilisation:g} utilisation"
+            )
+        for name, reason in self._skipped.items():
+            assumptions[f"sensor {name} unused"] = reason
+        if self._sample_errors:
+            assumptions["sampling errors"] = "; ".join(self._sample_errors)
+        methods = [result.energy_method for result in results]
+        cloud = intensity.kind == "cloud"
+        duration = max(duration_s, 1e-9)
+        record: dict[str, Any] = {
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "project_name": self.project,
+            "run_id": str(uuid.uuid4()),
+            "experiment_id": self.experiment_id,
+            "duration": duration_s,
+            "emissions": emissions,
+            "emissions_rate": emissions / duration,
+            "cpu_power": cpu_kwh * pue * 3.6e6 / duration,
+            "gpu_power": gpu_kwh * pue * 3.6e6 / duration,
+            "ram_power": ram_kwh * pue * 3.6e6 / duration,
+            "cpu_energy": cpu_kwh * pue,
+            "gpu_energy": gpu_kwh * pue,
+            "ram_energy": ram_kwh * pue,
+            "energy_consumed": it_kwh * pue,
+            "water_consumed": 0.0,
+            "country_name": intensity.name if not cloud else "",
+            "country_iso_code": intensity.country_iso3 or (intensity.region if not cloud else ""),
+            "region": "",
+            "cloud_provider": intensity.provider,
+            "cloud_region": intensity.region.split(":", 1)[-1] if cloud else "",
+            "codecarbon_version": "",
+            "gpu_count": sum(result.gpu_count for result in results),
+            "gpu_model": ", ".join(result.gpu_model for result in results if result.gpu_model),
+            "longitude": None,
+            "latitude": None,
+            "tracking_mode": self._tracking_mode(results),
+            "cpu_utilization_percent": None,
+            "gpu_utilization_percent": None,
+            "ram_utilization_percent": None,
+            "ram_used_gb": None,
+            "on_cloud": "Y" if cloud else "N",
+            "pue": pue,
+            "wue": 0.0,
+            "phase": self.phase,
+            "status": status,
+            "exit_code": exit_code,
+            "energy_method": "+".join(methods),
+            "measured": all(result.measured for result in results),
+            "it_energy_kwh": it_kwh,
+            "g_co2e_per_kwh": intensity.g_co2e_per_kwh,
+            "intensity_year": intensity.year,
+            "intensity_source": intensity.source,
+            "renewable_fraction": self.renewable_fraction,
+            "residual_g_co2e_per_kwh": residual,
+            "emissions_market_kg": market,
+            "hardware": self._profile.name if self._profile is not None else "",
+            "embodied_emissions_kg": embodied,
+            "total_emissions_kg": emissions + (embodied or 0.0),
+            "sampling_interval_s": self.interval_s,
+            "samples": max((result.samples for result in results), default=0),
+            "assumptions": assumptions,
+            "sustainai_version": __version__,
+        }
+        record.update(machine_info())
+        return {name: record[name] for name in COLUMNS}
+
+    def _tracking_mode(self, results: list[EnergyResult]) -> str:
+        if any(result.sensor == "cpu-time" for result in results):
+            return str(self._sensor_options["scope"])
+        return "machine"
+
+    def __enter__(self) -> Tracker:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc_type is None:
+            self.stop()
+            return
+        status = (
+            "interrupted"
+            if issubclass(exc_type, KeyboardInterrupt)
+            else f"error: {exc_type.__name__}"
+        )
+        try:
+            self.stop(status=status)
+        except (OSError, ValueError) as err:
+            # The tracked code's exception is the one the caller must see; a failed record
+            # write is logged instead of replacing it.
+            logger.error("could not write the emissions record: %s", err)
+
+    def __call__(self, func: F) -> F:
+        """Decorate a function so that every call is tracked with these settings."""
+
+        @functools.wraps(func)
+        def tracked(*args: Any, **kwargs: Any) -> Any:
+            with Tracker(**self._settings):
+                return func(*args, **kwargs)
+
+        return tracked  # type: ignore[return-value]
+
+
+def track(project: str = "default", **settings: Any) -> Tracker:
+    """Create a tracker for use as a context manager or as a decorator.
+
+    Args:
+        project: Project name written to ``project_name``.
+        **settings: Any keyword argument of ``Tracker``.
+
+    Returns:
+        A tracker that is not started yet.
+
+    Example:
+        >>> import sustainai
+        >>> with sustainai.track("demo", region="FRA", output=None) as tracker:  # doctest: +SKIP
+        ...     sum(i * i for i in range(10**6))
+        >>> tracker.result.emissions_kg  # doctest: +SKIP
+    """
+    return Tracker(project, **settings)
