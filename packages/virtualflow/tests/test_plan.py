@@ -14,7 +14,8 @@ from virtualflow.errors import (
     TooManyDevicesError,
     VirtualFlowError,
 )
-from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan, apportion_nodes
+from virtualflow.plan import VirtualNodePlan, apportion_nodes
+from virtualflow.uneven import UnevenBatchPlan
 
 
 def test_homogeneous_plan_fields():

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from virtualflow.errors import PlanError
-from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan
+from virtualflow.plan import VirtualNodePlan
 from virtualflow.reference import allreduce, device_gradients, mse_gradient, sgd_step
+from virtualflow.uneven import UnevenBatchPlan
 
 # One feature, y = 2x, MSE, w = 0. The gradient of mean((w x - y)^2) at w = 0 is
 # -2 mean(x y) = -4 mean(x^2) = -4 * (1 + 4 + 9 + 16) / 4 = -30, so one SGD step with

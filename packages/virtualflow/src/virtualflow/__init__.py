@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from virtualflow.errors import VirtualFlowError
 from virtualflow.hetero import HeterogeneousPlan, ThroughputProfile, plan_heterogeneous
-from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan, apportion_nodes
+from virtualflow.plan import VirtualNodePlan, apportion_nodes
+from virtualflow.uneven import UnevenBatchPlan
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,8 @@ from typing import Literal
 import numpy as np
 
 from virtualflow.errors import PlanError
-from virtualflow.plan import UnevenBatchPlan, VirtualNodePlan
+from virtualflow.plan import VirtualNodePlan
+from virtualflow.uneven import UnevenBatchPlan
 
 __all__ = ["allreduce", "device_gradients", "mse_gradient", "sgd_step"]
 
