@@ -109,7 +109,10 @@ def bind_swap_test(
     circuit, theta, x = template
     values = {theta: np.asarray(class_params, dtype=float).tolist()}
     values[x] = np.asarray(sample_angles, dtype=float).reshape(-1).tolist()
-    return circuit.assign_parameters(values)
+    bound = circuit.assign_parameters(values)
+    # Qiskit gives the copy a numbered name; keep the template's name for exports.
+    bound.name = circuit.name
+    return bound
 
 
 class QiskitBackend:
