@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from sustainai.sensors import DEFAULT_POWERCAP_ROOT
 from sustainai.tracker import DEFAULT_REGION, Tracker, TrackingResult
 
 __all__ = ["register", "run_tracked_command"]
@@ -92,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="process",
         help="what the CPU-time estimate counts: the command and its children, or the whole "
         "machine (default: process)",
+    )
+    parser.add_argument(
+        "--powercap-root",
+        default=str(DEFAULT_POWERCAP_ROOT),
+        help=f"folder holding the RAPL zones (default: {DEFAULT_POWERCAP_ROOT})",
     )
     parser.add_argument(
         "--format",
@@ -212,6 +218,7 @@ def _handle(args: argparse.Namespace) -> int:
         residual_g_co2e_per_kwh=args.residual_intensity,
         hardware=None if args.hardware == "none" else args.hardware,
         scope=args.scope,
+        powercap_root=args.powercap_root,
         include_self=False,
     )
     exit_code, result = run_tracked_command(command, tracker)

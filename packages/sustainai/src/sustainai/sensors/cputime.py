@@ -6,7 +6,8 @@ memory times an assumed power per GB. Both constants are rough: the result is an
 and every record built from it says so.
 
 Two scopes exist. ``process`` counts the CPU time of this process (all its threads) and of
-its children once they have been waited for, from ``os.times()``, and samples the resident
+its children once they have been waited for, from ``time.process_time()`` and
+``os.times()``, and samples the resident
 set size of one process from ``/proc/PID/statm``. ``machine`` counts the busy time of every
 CPU from ``/proc/stat`` and the used memory from ``/proc/meminfo``, so other users' work on
 a shared machine is included.
@@ -148,7 +149,9 @@ class CpuTimeSensor(Sensor):
         proc_root: The ``/proc`` folder; tests pass a fake one.
         clock_ticks_per_s: Jiffies per second for ``/proc/stat``; None reads ``SC_CLK_TCK``.
         clock: Monotonic clock in seconds.
-        times: Replacement for ``os.times`` in tests.
+        times: Replacement for ``os.times``, which gives the children's CPU time.
+        process_time: Replacement for ``time.process_time``, which gives this process's CPU
+            time at a finer resolution than ``os.times``.
 
     Raises:
         TrackerConfigError: An argument is out of range.
@@ -168,6 +171,7 @@ class CpuTimeSensor(Sensor):
         clock_ticks_per_s: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         times: Callable[[], os.times_result] = os.times,
+        process_time: Callable[[], float] = time.process_time,
     ) -> None:
         if scope not in _SCOPES:
             msg = f"scope must be one of {', '.join(_SCOPES)}, got {scope!r}"
@@ -189,6 +193,7 @@ class CpuTimeSensor(Sensor):
         self._ticks = clock_ticks_per_s or os.sysconf("SC_CLK_TCK")
         self._clock = clock
         self._times = times
+        self._process_time = process_time
         self._start_cpu_s = 0.0
         self._start_s = 0.0
         self._last_s = 0.0
@@ -199,11 +204,11 @@ class CpuTimeSensor(Sensor):
     def _cpu_seconds(self) -> float:
         if self.scope == "machine":
             return read_busy_cpu_seconds(self._proc_root / "stat", self._ticks)
-        now = self._times()
         total = 0.0
         if self._include_self:
-            total += now.user + now.system
+            total += self._process_time()
         if self._include_children:
+            now = self._times()
             total += now.children_user + now.children_system
         return total
 

@@ -1,0 +1,135 @@
+import json
+import sys
+
+import pytest
+
+from sustainai.cli import main
+from sustainai.records import read_records
+
+PYTHON = sys.executable
+
+
+@pytest.fixture
+def output(tmp_path):
+    return tmp_path / "emissions.csv"
+
+
+def track(output, *command, extra=()):
+    # An empty powercap root makes RAPL unavailable, so the estimate path runs everywhere.
+    return main(
+        ["track", "--region", "FRA", "--output", str(output), "--powercap-root",
+         str(output.parent / "no-powercap"), "--interval", "0.05", *extra, "--", *command]
+    )  # fmt: skip
+
+
+def test_exit_code_passed_through(output, capsys):
+    assert track(output, PYTHON, "-c", "import sys; sys.exit(3)") == 3
+    (record,) = read_records(output)
+    assert record["status"] == "exit 3"
+    assert record["exit_code"] == 3
+
+
+def test_success_records_and_prints_estimate(output, capsys):
+    code = "import time\nend = time.process_time() + 0.2\nwhile time.process_time() < end: pass"
+    assert track(output, PYTHON, "-c", code, extra=["--project", "demo"]) == 0
+    err = capsys.readouterr().err
+    assert "ESTIMATE" in err
+    assert "demo/training ok" in err
+    (record,) = read_records(output)
+    assert record["project_name"] == "demo"
+    assert record["measured"] is False
+    # The child burnt at least 0.2 CPU-seconds, at 4 W per busy CPU at least 0.8 J.
+    assert record["cpu_energy"] >= 0.8 / 3.6e6
+
+
+def test_child_stdout_passes_through(output, capfd):
+    assert track(output, PYTHON, "-c", "print('hello from child')") == 0
+    captured = capfd.readouterr()
+    assert captured.out == "hello from child\n"
+    assert "sustainai:" in captured.err
+
+
+def test_missing_command_exits_127_without_record(output, capsys):
+    assert track(output, "no-such-command-xyz", "--flag") == 127
+    assert "command not found: 'no-such-command-xyz'" in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_missing_command_path_exits_127(output, tmp_path):
+    assert track(output, str(tmp_path / "absent.sh")) == 127
+    assert not output.exists()
+
+
+def test_killed_child_still_recorded(output, capsys):
+    code = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    assert track(output, PYTHON, "-c", code) == 128 + 9
+    (record,) = read_records(output)
+    assert record["status"] == "killed by SIGKILL"
+    assert record["exit_code"] == -9
+
+
+def test_json_summary(output, capsys):
+    assert track(output, PYTHON, "-c", "pass", extra=["--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert summary["status"] == "ok"
+    assert summary["measured"] is False
+    assert summary["energy_method"].startswith("estimate:cpu-time")
+    assert summary["output"] == str(output)
+
+
+def test_unknown_region_runs_nothing(output, tmp_path, capsys):
+    marker = tmp_path / "ran"
+    code = main(
+        ["track", "--region", "Atlantis", "--output", str(output), "--", "touch", str(marker)]
+    )
+    assert code == 1
+    assert "unknown grid region 'Atlantis'" in capsys.readouterr().err
+    assert not marker.exists()
+    assert not output.exists()
+
+
+def test_no_command_is_usage_error(output, capsys):
+    assert main(["track", "--output", str(output)]) == 2
+    assert "no command given" in capsys.readouterr().err
+
+
+def test_report_formats(output, capsys, tmp_path):
+    track(output, PYTHON, "-c", "pass", extra=["--project", "p1", "--phase", "inference"])
+    capsys.readouterr()
+    assert main(["report", str(output), "--format", "json", "--by", "project"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["groups"][0]["project"] == "p1"
+    assert document["totals"]["runs"] == 1
+    assert main(["report", str(output), "--format", "markdown"]) == 0
+    assert "| p1 | inference |" in capsys.readouterr().out
+    chart = tmp_path / "chart.png"
+    assert main(["report", str(output), "--plot", str(chart)]) == 0
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_corrupt_file_names_line(tmp_path, capsys):
+    path = tmp_path / "other.csv"
+    path.write_text("name,value\nx,1\n")
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "other.csv, line 1" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_doctor_json_gives_reasons(tmp_path, capsys):
+    assert main(["doctor", "--format", "json", "--powercap-root", str(tmp_path / "none")]) == 0
+    document = json.loads(capsys.readouterr().out)
+    rapl = document["sensors"][0]
+    assert rapl["name"] == "rapl"
+    assert rapl["available"] is False
+    assert "does not exist" in rapl["reason"]
+    assert document["sensors"][-1]["name"] == "cpu-time"
+    assert document["energy_method"].startswith("estimate:cpu-time")
+    assert document["measured"] is False
+
+
+def test_doctor_table(tmp_path, capsys):
+    assert main(["doctor", "--powercap-root", str(tmp_path / "none")]) == 0
+    out = capsys.readouterr().out
+    assert "rapl" in out
+    assert "tracker would use: estimate:cpu-time" in out
