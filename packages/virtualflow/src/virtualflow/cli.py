@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
+from virtualflow.commands import compare as compare_command
+from virtualflow.commands import plan as plan_command
 from virtualflow.errors import VirtualFlowError
 
 __all__ = ["build_parser", "main"]
@@ -30,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only results and errors"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    del subparsers  # Subcommand modules call their register(subparsers) here.
+    plan_command.register(subparsers)
+    compare_command.register(subparsers)
     return parser
 
 

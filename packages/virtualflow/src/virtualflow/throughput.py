@@ -182,10 +182,14 @@ class ThroughputProfile:
         """Read a profile JSON file.
 
         Raises:
-            ProfileError: The file is not valid JSON or not a valid profile.
-            OSError: The file cannot be read.
+            ProfileError: The file is missing, not valid JSON or not a valid profile.
+            OSError: The file exists but cannot be read.
         """
-        text = Path(path).read_text(encoding="utf-8")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError as err:
+            msg = f"profile file {path} not found; write one with 'virtualflow profile'"
+            raise ProfileError(msg) from err
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:

@@ -24,9 +24,9 @@ class UnevenBatchPlan:
 
     Device ``d`` processes the contiguous rows ``[start_d, start_d + batch_sizes[d])`` of the
     global batch and its mean gradient is weighted by ``batch_sizes[d] / B`` in the
-    all-reduce. Batch normalisation then sees batches of different sizes on different devices,
-    so results depend on the split; prefer :class:`VirtualNodePlan` where exact batch-norm
-    semantics matter.
+    all-reduce. Batch normalisation then normalises over batches of different sizes on
+    different devices, so results depend on the split. Prefer
+    :class:`~virtualflow.plan.VirtualNodePlan` where exact batch-norm semantics matter.
 
     Args:
         global_batch: Examples per optimizer step, ``B``.

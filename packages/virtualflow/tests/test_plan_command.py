@@ -1,0 +1,156 @@
+import json
+
+import pytest
+
+from virtualflow.cli import main
+from virtualflow.throughput import ThroughputProfile
+
+
+@pytest.fixture
+def profiles(tmp_path):
+    # One pass over 8 examples: 8 / 100 = 0.08 s on "fast", 8 / 50 = 0.16 s on "slow".
+    fast = tmp_path / "fast.json"
+    slow = tmp_path / "slow.json"
+    ThroughputProfile("fast", [(8, 100.0)]).save(fast)
+    ThroughputProfile("slow", [(8, 50.0)]).save(slow)
+    return fast, slow
+
+
+def test_homogeneous_plan_json(capsys):
+    assert (
+        main(
+            [
+                "plan",
+                "--global-batch",
+                "64",
+                "--virtual-nodes",
+                "16",
+                "--devices",
+                "4",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "homogeneous"
+    assert report["virtual_batch"] == 4
+    assert [d["virtual_nodes"] for d in report["devices"]] == [4, 4, 4, 4]
+    assert [d["first_node"] for d in report["devices"]] == [0, 4, 8, 12]
+    assert report["plan"]["nodes_per_device"] == [4, 4, 4, 4]
+
+
+def test_profile_plan_json(profiles, capsys):
+    fast, slow = profiles
+    argv = [
+        "plan",
+        "--global-batch",
+        "128",
+        "--virtual-nodes",
+        "16",
+        "--profile",
+        f"{fast}:2",
+        "--profile",
+        f"{slow}:2",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    # Optimum by hand: 0.48 s (see the equal-mode test of the planner). Four nodes on every
+    # device would take 4 * 0.16 = 0.64 s on the slow ones, so the plan is 0.64 / 0.48 faster.
+    assert report["step_time_s"] == pytest.approx(0.48)
+    assert report["even_split_step_time_s"] == pytest.approx(0.64)
+    assert report["speedup_vs_even_split"] == pytest.approx(4 / 3)
+    assert sum(d["virtual_nodes"] for d in report["devices"]) == 16
+    assert [d["device_type"] for d in report["devices"]] == ["fast", "fast", "slow", "slow"]
+
+
+def test_profile_plan_table(profiles, capsys):
+    fast, slow = profiles
+    argv = [
+        "plan",
+        "--global-batch",
+        "128",
+        "--virtual-nodes",
+        "16",
+        "--profile",
+        f"{fast}:2",
+        "--profile",
+        f"{slow}:2",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("global batch 128, 16 virtual nodes of 8 examples, 4 devices")
+    assert "predicted step time 0.48 s" in out
+    assert "1.33x faster" in out
+
+
+def test_uneven_plan_json(tmp_path, capsys):
+    # Constant 100 and 50 ex/s: the split (20, 10) makes both devices take 0.2 s.
+    first = tmp_path / "a.json"
+    second = tmp_path / "b.json"
+    ThroughputProfile("a", [(1, 100.0), (32, 100.0)]).save(first)
+    ThroughputProfile("b", [(1, 50.0), (32, 50.0)]).save(second)
+    argv = [
+        "plan",
+        "--global-batch",
+        "30",
+        "--mode",
+        "uneven",
+        "--profile",
+        str(first),
+        "--profile",
+        f"{second}:1",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [d["batch_size"] for d in report["devices"]] == [20, 10]
+    assert report["plan"]["gradient_weights"] == pytest.approx([2 / 3, 1 / 3])
+
+
+def test_missing_virtual_nodes_is_usage_error(profiles, capsys):
+    assert main(["plan", "--global-batch", "64", "--profile", str(profiles[0])]) == 2
+    assert "--virtual-nodes is required" in capsys.readouterr().err
+
+
+def test_bad_profile_count_is_usage_error(profiles, capsys):
+    assert (
+        main(
+            [
+                "plan",
+                "--global-batch",
+                "64",
+                "--virtual-nodes",
+                "8",
+                "--profile",
+                f"{profiles[0]}:0",
+            ]
+        )
+        == 2
+    )
+    assert "COUNT >= 1" in capsys.readouterr().err
+
+
+def test_indivisible_devices_is_runtime_error(capsys):
+    assert main(["plan", "--global-batch", "64", "--virtual-nodes", "16", "--devices", "3"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "16 virtual nodes cannot be spread evenly over 3 devices" in err
+
+
+def test_missing_profile_file(tmp_path, capsys):
+    argv = [
+        "plan",
+        "--global-batch",
+        "64",
+        "--virtual-nodes",
+        "8",
+        "--profile",
+        str(tmp_path / "none.json"),
+    ]
+    assert main(argv) == 1
+    assert "none.json not found" in capsys.readouterr().err
