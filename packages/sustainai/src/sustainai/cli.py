@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
-from sustainai.commands import doctor, report, track
+from sustainai.commands import doctor, estimate, paper, regions, report, track
 from sustainai.errors import SustainAIError
 
 __all__ = ["build_parser", "main"]
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     track.register(subparsers)
     report.register(subparsers)
     doctor.register(subparsers)
+    estimate.register(subparsers)
+    paper.register(subparsers)
+    regions.register(subparsers)
     return parser
 
 

@@ -48,7 +48,7 @@ from sustainai.validation import require_fraction, require_non_negative, require
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PHASES", "LifecycleModel", "WhatIfResult", "parse_what_if"]
+__all__ = ["PHASES", "WHAT_IF_KEYS", "LifecycleModel", "WhatIfResult"]
 
 PHASES = ("data", "experimentation", "training", "inference")
 REQUIRED_COLUMNS = ("phase", "hardware", "region")
@@ -439,50 +439,3 @@ class WhatIfResult:
                 key: (None if math.isnan(value) else float(value)) for key, value in ratios.items()
             },
         }
-
-
-def parse_what_if(assignments: list[str]) -> dict[str, Any]:
-    """Parse ``key=value`` strings from the command line into ``what_if`` keyword arguments.
-
-    ``speedup=2`` applies to every phase; ``speedup.inference=812`` to one phase. Other keys:
-    utilisation, cfe, lifetime_years, region, pue.
-
-    Raises:
-        InvalidInputError: An assignment has no ``=``, an unknown key or a non-numeric value.
-    """
-    options: dict[str, Any] = {}
-    speedups: dict[str, float] = {}
-    for assignment in assignments:
-        key, sep, value = assignment.partition("=")
-        key = key.strip().lower().replace("-", "_")
-        if not sep:
-            msg = f"what-if {assignment!r} must have the form key=value"
-            raise InvalidInputError(msg)
-        base, _, phase = key.partition(".")
-        if base not in WHAT_IF_KEYS or (phase and base != "speedup"):
-            close = difflib.get_close_matches(base, WHAT_IF_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            msg = f"unknown what-if key {key!r}: {hint}known keys: {', '.join(WHAT_IF_KEYS)}"
-            raise InvalidInputError(msg)
-        if base == "region":
-            options["region"] = value.strip()
-            continue
-        try:
-            number = float(value)
-        except ValueError as err:
-            msg = f"what-if {key} must be a number, got {value!r}"
-            raise InvalidInputError(msg) from err
-        if base == "speedup":
-            speedups[_phase(phase) if phase else "*"] = number
-        else:
-            options[base] = number
-    if speedups:
-        everywhere = speedups.pop("*", None)
-        if everywhere is not None and not speedups:
-            options["speedup"] = everywhere
-        else:
-            options["speedup"] = {
-                phase: speedups.get(phase, everywhere if everywhere is not None else 1.0)
-                for phase in PHASES
-            }
-    return options
