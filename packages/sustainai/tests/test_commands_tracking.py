@@ -133,3 +133,12 @@ def test_doctor_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "rapl" in out
     assert "tracker would use: estimate:cpu-time" in out
+
+
+def test_child_memory_counted(output, capsys):
+    code = "data = bytearray(200_000_000)\ndata[::4096] = b'x' * len(data[::4096])"
+    assert track(output, PYTHON, "-c", code) == 0
+    (record,) = read_records(output)
+    # The child touched 200 MB, so its peak RSS is at least 0.2 GB at 0.3725 W/GB.
+    assert record["ram_energy"] >= 0.2 * 0.3725 * record["duration"] / 3.6e6 * 0.99
+    assert "peak resident set size" in record["assumptions"]["ram"]

@@ -206,3 +206,11 @@ def test_partly_estimated_summary(tmp_path):
     assert result.record["measured"] is False
     assert result.record["energy_method"] == "fixed+estimate:fixed"
     assert result.summary_line().startswith("PARTLY ESTIMATED")
+
+
+def test_region_from_environment(monkeypatch):
+    monkeypatch.setenv("SUSTAINAI_REGION", "SWE")
+    tracker = sustainai.Tracker(output=None, sensors=[FixedSensor()])
+    record = tracker.start().stop().record
+    assert record["country_iso_code"] == "SWE"
+    assert record["g_co2e_per_kwh"] == lookup_intensity("SWE").g_co2e_per_kwh

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import threading
 import time
 import uuid
@@ -25,7 +26,12 @@ from typing import Any, TypeVar
 
 from sustainai.carbon import market_based_emissions_kg, operational_emissions_kg
 from sustainai.embodied import HardwareProfile, amortised_embodied_kg, hardware_profile
-from sustainai.errors import SensorError, TrackerConfigError, TrackerStateError
+from sustainai.errors import (
+    SensorError,
+    TrackerConfigError,
+    TrackerStateError,
+    UnknownRegionError,
+)
 from sustainai.intensity import GridIntensity, lookup_intensity
 from sustainai.records import COLUMNS, append_record, check_records_file
 from sustainai.runinfo import machine_info
@@ -38,14 +44,16 @@ from sustainai.sensors import (
     start_sensors,
 )
 
-__all__ = ["DEFAULT_REGION", "Tracker", "TrackingResult", "track"]
+__all__ = ["DEFAULT_REGION", "REGION_VARIABLE", "Tracker", "TrackingResult", "track"]
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Region used when the caller names none: the world average of the shipped intensity table.
+# Region used when the caller names none and SUSTAINAI_REGION is unset: the world average row
+# of the shipped intensity table.
 DEFAULT_REGION = "WORLD"
+REGION_VARIABLE = "SUSTAINAI_REGION"
 _SECONDS_PER_HOUR = 3600.0
 
 
@@ -128,7 +136,7 @@ class Tracker:
         phase: Lifecycle phase: ``data``, ``experimentation``, ``training``, ``inference``
             or any other label.
         region: Grid region for the location-based intensity (``FRA``, ``gcp:europe-west1``);
-            None uses ``DEFAULT_REGION``.
+            None uses the ``SUSTAINAI_REGION`` environment variable, else ``DEFAULT_REGION``.
         pue: Power usage effectiveness of the data centre (>= 1).
         output: CSV file to append the record to; None writes no file.
         experiment_id: Free-form id written to ``experiment_id``.
@@ -181,7 +189,7 @@ class Tracker:
         self._settings = {key: value for key, value in locals().items() if key != "self"}
         self.project = project
         self.phase = phase
-        self.region = DEFAULT_REGION if region is None else region
+        self.region = region
         self.pue = _require_number("pue", pue, 1.0)
         self.output = None if output is None else Path(output)
         self.experiment_id = experiment_id
@@ -238,7 +246,7 @@ class Tracker:
         if self.running:
             msg = "the tracker is already running; call stop() before starting it again"
             raise TrackerStateError(msg)
-        self._intensity = lookup_intensity(self.region)
+        self._intensity = self._lookup_region()
         if self.output is not None:
             check_records_file(self.output)
         if self._given_sensors is not None:
@@ -259,6 +267,22 @@ class Tracker:
         self._thread.daemon = True
         self._thread.start()
         return self
+
+    def _lookup_region(self) -> GridIntensity:
+        if self.region is not None:
+            return lookup_intensity(self.region)
+        region = os.environ.get(REGION_VARIABLE) or DEFAULT_REGION
+        try:
+            return lookup_intensity(region)
+        except UnknownRegionError as err:
+            if region != DEFAULT_REGION:
+                raise
+            msg = (
+                f"no region given and the intensity table has no {DEFAULT_REGION} row: pass a "
+                f"region (an ISO 3166 alpha-3 code such as FRA, or provider:region) or set "
+                f"{REGION_VARIABLE}"
+            )
+            raise TrackerConfigError(msg) from err
 
     def _resolve_hardware(self) -> HardwareProfile | None:
         if self.hardware is None:

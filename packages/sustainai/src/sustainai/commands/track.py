@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from sustainai.sensors import DEFAULT_POWERCAP_ROOT
-from sustainai.tracker import DEFAULT_REGION, Tracker, TrackingResult
+from sustainai.tracker import DEFAULT_REGION, REGION_VARIABLE, Tracker, TrackingResult
 
 __all__ = ["register", "run_tracked_command"]
 
@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--region",
         default=None,
-        help=f"grid region, ISO 3166 alpha-3 (FRA) or provider:region (default: {DEFAULT_REGION})",
+        help="grid region, ISO 3166 alpha-3 (FRA) or provider:region "
+        f"(default: ${REGION_VARIABLE}, else {DEFAULT_REGION})",
     )
     parser.add_argument(
         "--pue",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -200,6 +201,8 @@ class CpuTimeSensor(Sensor):
         self._memory_gb_s = 0.0
         self._last_memory_gb: float | None = None
         self._samples = 0
+        self._follows_child = False
+        self._child_peak_start_kib = 0
 
     def _cpu_seconds(self) -> float:
         if self.scope == "machine":
@@ -218,10 +221,15 @@ class CpuTimeSensor(Sensor):
         return _read_rss_gb(self._statm)
 
     def follow_process(self, pid: int) -> None:
-        """Sample the memory of process ``pid`` from now on (process scope only)."""
+        """Count the memory of child process ``pid`` instead of this process's (process scope).
+
+        A child's memory is its peak resident set size from ``getrusage(RUSAGE_CHILDREN)``
+        once it has been waited for, held for the whole run: an upper bound, because a child
+        that exits before the first sampling tick would otherwise leave no reading at all.
+        """
         self._statm = self._proc_root / str(pid) / "statm"
-        if self.scope == "process":
-            self._last_memory_gb = self._memory_gb()
+        self._child_peak_start_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        self._follows_child = True
 
     def start(self) -> None:
         """Take the first CPU-time and memory reading."""
@@ -250,13 +258,21 @@ class CpuTimeSensor(Sensor):
         duration_s = self._last_s - self._start_s
         busy_cpu_s = max(0.0, self._cpu_seconds() - self._start_cpu_s)
         cpu_joules = busy_cpu_s * self.watts_per_core
-        ram_joules = self._memory_gb_s * self.ram_watts_per_gb
+        memory_gb_s = self._memory_gb_s
+        if self._follows_child and self.scope == "process":
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            # ru_maxrss is the largest child so far; an earlier, larger child hides this one.
+            peak_gb = max(peak_kib, self._child_peak_start_kib) * 1024 / _BYTES_PER_GB
+            memory_gb_s = peak_gb * duration_s
+        ram_joules = memory_gb_s * self.ram_watts_per_gb
         if self.scope == "machine":
             cpu_source = "busy time of every CPU from /proc/stat (machine-wide)"
             ram_source = "used memory (MemTotal - MemAvailable) from /proc/meminfo"
         else:
             cpu_source = "CPU time of the tracked process and its waited-for children (os.times)"
-            ram_source = "resident set size of the tracked process (/proc/PID/statm)"
+            ram_source = "mean resident set size of the tracked process (/proc/PID/statm)"
+            if self._follows_child:
+                ram_source = "peak resident set size of the command (getrusage) for the whole run"
         assumptions = {
             "cpu": (
                 f"{self.watts_per_core:g} W per busy logical CPU x {busy_cpu_s:.3f} busy "
