@@ -154,3 +154,23 @@ def test_missing_profile_file(tmp_path, capsys):
     ]
     assert main(argv) == 1
     assert "none.json not found" in capsys.readouterr().err
+
+
+def test_out_writes_report(tmp_path, capsys):
+    out = tmp_path / "plan.json"
+    argv = [
+        "plan",
+        "--global-batch",
+        "32",
+        "--virtual-nodes",
+        "4",
+        "--devices",
+        "2",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("global batch 32")
+    saved = json.loads(out.read_text())
+    assert saved["plan"]["nodes_per_device"] == [2, 2]
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]

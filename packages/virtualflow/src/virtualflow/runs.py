@@ -19,7 +19,6 @@ import csv
 import json
 import math
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from virtualflow.atomic import atomic_path
 from virtualflow.errors import RunDirectoryError
 
 __all__ = ["Run", "RunComparison", "Verdict", "compare_runs", "load_run", "plot_runs"]
@@ -371,14 +371,9 @@ def plot_runs(runs: list[Run], out: str | os.PathLike[str]) -> Path:
         axis.grid(alpha=0.3)
     figure.tight_layout()
 
-    descriptor, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".png")
-    os.close(descriptor)
     try:
-        figure.savefig(temporary, format="png", dpi=100)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with atomic_path(out, suffix=".png") as temporary:
+            figure.savefig(temporary, format="png", dpi=100)
     finally:
         plt.close(figure)
     return out

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from virtualflow.atomic import write_text_atomic
 from virtualflow.errors import ProfileError
 
 __all__ = ["PROFILE_FORMAT", "ThroughputProfile"]
@@ -199,16 +199,7 @@ class ThroughputProfile:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the profile as JSON atomically (temporary file, then rename)."""
-        path = Path(path)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(self.to_dict(), handle, indent=2)
-                handle.write("\n")
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     def __repr__(self) -> str:
         return (

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from virtualflow.atomic import write_text_atomic
 from virtualflow.hetero import even_split_step_time_s, plan_heterogeneous
 from virtualflow.plan import VirtualNodePlan
 from virtualflow.throughput import ThroughputProfile
@@ -64,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--out", metavar="JSON", help="also write the plan report as JSON to this file"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -86,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         groups = [(ThroughputProfile.load(path), count) for path, count in args.profile]
         report = _heterogeneous_report(groups, args)
 
+    if args.out:
+        write_text_atomic(args.out, json.dumps(report, indent=2) + "\n")
     if args.format == "json":
         print(json.dumps(report))
     else:

@@ -1,0 +1,42 @@
+"""Atomic file writes: readers see the old file or the complete new one, never a partial one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "write_text_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it to ``path`` when the block succeeds.
+
+    The temporary file lies in the same folder, so the final ``os.replace`` is atomic on POSIX
+    file systems. If the block raises, the temporary file is removed and ``path`` is untouched.
+
+    Args:
+        path: Final destination.
+        suffix: Suffix of the temporary name, for writers that pick a format from it
+            (``".png"`` for matplotlib, ``".npz"`` for ``numpy.savez``).
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=suffix
+    )
+    os.close(descriptor)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8 through :func:`atomic_path`."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
