@@ -1,5 +1,7 @@
+import itertools
 import json
 
+import numpy as np
 import pytest
 
 from virtualflow.errors import (
@@ -209,3 +211,25 @@ def test_uneven_split_not_summing_to_batch():
 def test_uneven_split_zero_entry():
     with pytest.raises(SplitError, match=r"batch_sizes\[1\] must be at least 1"):
         UnevenBatchPlan(4, [4, 0])
+
+
+def test_device_weights_rejects_text():
+    with pytest.raises(PlanTypeError, match="device_weights must be a sequence of numbers"):
+        VirtualNodePlan(64, 8, device_weights=["fast", "slow"])
+
+
+def test_apportion_random_cases_match_brute_force():
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        devices = int(rng.integers(1, 4))
+        nodes = int(rng.integers(devices, 9))
+        weights = rng.choice([0.5, 1.0, 1.5, 3.0], size=devices).tolist()
+        best = min(
+            max(n / w for n, w in zip(counts, weights, strict=True))
+            for counts in itertools.product(range(1, nodes + 1), repeat=devices)
+            if sum(counts) == nodes
+        )
+        counts = apportion_nodes(nodes, weights)
+        assert sum(counts) == nodes
+        assert min(counts) >= 1
+        assert max(n / w for n, w in zip(counts, weights, strict=True)) == pytest.approx(best)

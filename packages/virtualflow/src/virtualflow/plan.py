@@ -84,7 +84,11 @@ def apportion_nodes(virtual_nodes: int, device_weights: Sequence[float]) -> tupl
         TooManyDevicesError: More devices than virtual nodes.
     """
     virtual_nodes = _as_count(virtual_nodes, "virtual_nodes")
-    weights = [float(weight) for weight in device_weights]
+    try:
+        weights = [float(weight) for weight in device_weights]
+    except (TypeError, ValueError) as err:
+        msg = f"device_weights must be a sequence of numbers, got {device_weights!r}"
+        raise PlanTypeError(msg) from err
     if not weights:
         msg = "device_weights is empty: give one relative speed per device"
         raise InvalidCountError(msg)
