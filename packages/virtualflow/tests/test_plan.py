@@ -233,3 +233,8 @@ def test_apportion_random_cases_match_brute_force():
         assert sum(counts) == nodes
         assert min(counts) >= 1
         assert max(n / w for n, w in zip(counts, weights, strict=True)) == pytest.approx(best)
+
+
+def test_uneven_from_dict_missing_keys():
+    with pytest.raises(PlanError, match=r"missing the keys \['batch_sizes'\]"):
+        UnevenBatchPlan.from_dict({"format": "virtualflow-uneven-plan/1", "global_batch": 4})

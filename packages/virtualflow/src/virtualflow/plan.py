@@ -58,6 +58,18 @@ def _starts(sizes: Sequence[int]) -> list[int]:
     return starts
 
 
+def _check_plan_dict(data: Any, expected_format: str, keys: Sequence[str]) -> None:
+    """Raise PlanError unless ``data`` is a mapping with this format tag and these keys."""
+    if not isinstance(data, Mapping) or data.get("format") != expected_format:
+        found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+        msg = f"expected a plan dictionary with format {expected_format!r}, got {found!r}"
+        raise PlanError(msg)
+    missing = [key for key in keys if key not in data]
+    if missing:
+        msg = f"plan dictionary is missing the keys {missing}"
+        raise PlanError(msg)
+
+
 def apportion_nodes(virtual_nodes: int, device_weights: Sequence[float]) -> tuple[int, ...]:
     """Split ``virtual_nodes`` over devices in proportion to their speed, at least one each.
 
@@ -338,16 +350,7 @@ class VirtualNodePlan:
         Raises:
             PlanError: The format tag or a required key is missing or wrong.
         """
-        if not isinstance(data, Mapping) or data.get("format") != PLAN_FORMAT:
-            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-            msg = f"expected a plan dictionary with format {PLAN_FORMAT!r}, got {found!r}"
-            raise PlanError(msg)
-        missing = [
-            key for key in ("global_batch", "virtual_nodes", "nodes_per_device") if key not in data
-        ]
-        if missing:
-            msg = f"plan dictionary is missing the keys {missing}"
-            raise PlanError(msg)
+        _check_plan_dict(data, PLAN_FORMAT, ("global_batch", "virtual_nodes", "nodes_per_device"))
         return cls(
             data["global_batch"],
             data["virtual_nodes"],

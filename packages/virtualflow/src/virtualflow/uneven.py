@@ -11,8 +11,8 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from virtualflow.errors import InvalidCountError, PlanError, PlanTypeError, SplitError
-from virtualflow.plan import _as_count, _starts
+from virtualflow.errors import InvalidCountError, PlanTypeError, SplitError
+from virtualflow.plan import _as_count, _check_plan_dict, _starts
 
 __all__ = ["UnevenBatchPlan"]
 
@@ -112,13 +112,7 @@ class UnevenBatchPlan:
         Raises:
             PlanError: The format tag or a required key is missing or wrong.
         """
-        if not isinstance(data, Mapping) or data.get("format") != UNEVEN_PLAN_FORMAT:
-            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-            msg = f"expected a plan dictionary with format {UNEVEN_PLAN_FORMAT!r}, got {found!r}"
-            raise PlanError(msg)
-        if "global_batch" not in data or "batch_sizes" not in data:
-            msg = "uneven plan dictionary needs the keys 'global_batch' and 'batch_sizes'"
-            raise PlanError(msg)
+        _check_plan_dict(data, UNEVEN_PLAN_FORMAT, ("global_batch", "batch_sizes"))
         return cls(data["global_batch"], list(data["batch_sizes"]))
 
     def __eq__(self, other: object) -> bool:
