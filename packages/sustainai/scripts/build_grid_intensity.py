@@ -13,7 +13,7 @@ Inputs (none is downloaded; pass the paths of local copies):
 
 AWS and Azure publish no per-region grid intensity, so their regions take the eGRID value of
 the US state or the Our World in Data value of the country that hosts them; the ``source``
-column of each row says which.
+column of each row names the data set used.
 
 Usage::
 

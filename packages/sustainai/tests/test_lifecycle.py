@@ -6,9 +6,9 @@ import pytest
 from sustainai.errors import DataFileError, LifecycleTableError
 from sustainai.lifecycle import LifecycleModel
 
-# Hand-computed reference: a GPU server (2000 kg, 4 y, U 0.45 from the hardware table) trains
-# for 1000 device-hours on 500 kWh at PUE 1.1 in a 400 g/kWh grid; a CPU server (1000 kg) serves
-# inference for 2000 device-hours on 800 kWh with 50 % contracted renewables.
+# Hand-computed reference. A GPU server (2000 kg, 4 y, U 0.45 from the hardware table) trains
+# for 1000 device-hours on 500 kWh at PUE 1.1 in a 400 g/kWh grid. Two CPU servers (1000 kg
+# each) serve inference for 2000 device-hours on 800 kWh with 50 % contracted renewables.
 ROWS = [
     {
         "phase": "training",

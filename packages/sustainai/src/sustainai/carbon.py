@@ -130,7 +130,7 @@ def estimate_operational(
         pue: Power usage effectiveness (>= 1).
         renewable_fraction: Contracted carbon-free share in [0, 1].
         residual_g_co2e_per_kwh: Residual-mix intensity; ``None`` uses ``g_co2e_per_kwh``
-            and sets ``residual_is_location`` so reports can say so.
+            and sets ``residual_is_location`` so that reports can flag it.
 
     Returns:
         Both figures and the inputs behind them.

@@ -5,8 +5,9 @@ A job that keeps a device busy for ``device_hours`` is charged::
     embodied_kg x device_hours / (lifetime_years x 8760 h x utilisation)
 
 Dividing by the average utilisation spreads the idle hours of the device over the jobs that do
-run on it, so a fleet that is busy 30 % of the time charges each job more than one that is busy
-60 % of the time. With utilisation 1 this is ACT's ``(T / LT) x E`` term. A year counts as 8760 h.
+run on it. A fleet that is busy 30 % of the time therefore charges each job twice as much as
+one that is busy 60 % of the time. With utilisation 1 this is ACT's ``(T / LT) x E`` term.
+A year counts as 8760 h.
 
 The hardware table (``data/hardware.csv``) ships the assumptions of Wu et al. (2022) for GPU and
 CPU servers and ACT-derived lower bounds for common GPUs and CPUs; each row names its source.

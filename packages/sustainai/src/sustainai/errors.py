@@ -66,7 +66,7 @@ class UnknownHardwareError(InvalidInputError, LookupError):
 
 
 class LifecycleTableError(InvalidInputError):
-    """A lifecycle table lacks required columns, has misspelt ones or holds invalid values."""
+    """A lifecycle table lacks required columns, has misspelt ones or contains invalid values."""
 
 
 class DataFileError(SustainAIError):

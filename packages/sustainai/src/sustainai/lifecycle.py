@@ -189,7 +189,7 @@ class LifecycleModel:
 
     Raises:
         LifecycleTableError: A required column is missing, a column name is unknown (the
-            message suggests the close known name), or a row holds an invalid value (the
+            message suggests the close known name), or a row contains an invalid value (the
             message names the row, counting from 1).
     """
 

@@ -249,9 +249,9 @@ def fleet_efficiency(params: dict[str, dict[str, Any]]) -> PaperFigure:
 def embodied_vs_operational(params: dict[str, dict[str, Any]]) -> PaperFigure:
     """Sweep utilisation and carbon-free energy share for one GPU-server busy hour.
 
-    The operational carbon per busy hour is calibrated so that at the baseline utilisation
-    embodied carbon is the paper's 30 % of the location-based total; only amortisation and the
-    carbon-free share then change.
+    The operational carbon per busy hour is calibrated so that embodied carbon is the paper's
+    30 % of the location-based total at the baseline utilisation. The sweep then changes only
+    the amortisation and the carbon-free share.
     """
     import pandas as pd
 
@@ -304,7 +304,7 @@ def embodied_vs_operational(params: dict[str, dict[str, Any]]) -> PaperFigure:
             f"set so that this is {share:.0%} of the total (derived).",
             "Carbon-free energy lowers the market-based figure only; the location-based "
             "operational figure stays as it is.",
-            "The paper's 3x at 80 % utilisation also counts lower idle power per unit of work, "
+            "The paper's 3x at 80% utilisation also counts lower idle power per unit of work, "
             "which amortisation alone does not model, so this sweep shows a smaller gain.",
         ],
     )

@@ -14,14 +14,14 @@ __all__ = ["format_number", "markdown_table", "print_json", "text_table", "write
 
 
 def format_number(value: Any) -> str:
-    """Format a number for a table: 4 significant digits, thousands separators above 10,000."""
+    """Format a number for a table: 5 significant digits, thousands separators above 10,000."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if math.isnan(value):
         return "n/a"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return f"{value:.5g}"
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
