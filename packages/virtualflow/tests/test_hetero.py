@@ -200,3 +200,17 @@ class TestUnevenMode:
     def test_bad_device_count(self):
         with pytest.raises(PlanError, match="must be an integer >= 1, got 0"):
             plan_heterogeneous([(FAST, 0)], 8, 1)
+
+
+def test_warns_on_different_models(caplog):
+    cnn = ThroughputProfile("a", [(8, 100.0)], model="cnn")
+    mlp = ThroughputProfile("b", [(8, 100.0)], model="mlp")
+    with caplog.at_level("WARNING", logger="virtualflow.hetero"):
+        plan_heterogeneous([(cnn, 1), (mlp, 1)], 16, 2)
+    assert "different models ['cnn', 'mlp']" in caplog.text
+
+
+def test_same_model_does_not_warn(caplog):
+    with caplog.at_level("WARNING", logger="virtualflow.hetero"):
+        plan_heterogeneous([(FAST, 1), (SLOW, 1)], 16, 2)
+    assert caplog.text == ""

@@ -19,6 +19,7 @@ the optimizer update, which take about the same time whatever the assignment.
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ __all__ = [
     "minimize_max_cost",
     "plan_heterogeneous",
 ]
+
+logger = logging.getLogger(__name__)
 
 Mode = Literal["equal", "uneven"]
 
@@ -255,6 +258,13 @@ def plan_heterogeneous(
     """
     profiles = _expand_groups(groups)
     device_types = tuple(profile.device_type for profile in profiles)
+    models = sorted({profile.model for profile in profiles if profile.model is not None})
+    if len(models) > 1:
+        logger.warning(
+            "the profiles measure different models %s, so their throughputs are not comparable; "
+            "profile every device type on the model you plan to train",
+            models,
+        )
 
     if mode == "equal":
         if virtual_nodes is None:
