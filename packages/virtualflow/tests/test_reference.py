@@ -82,3 +82,24 @@ def test_wrong_batch_rows_rejected():
 def test_unknown_weighting_rejected():
     with pytest.raises(ValueError, match="weighting must be"):
         allreduce([np.zeros(1)], (1.0,), weighting="median")
+
+
+def test_resized_run_matches_fixed_run():
+    # Ten SGD steps on fresh global batches: device counts 1 -> 2 -> 4 -> 2 every few steps
+    # against 2 devices throughout. Every plan yields the mean gradient over the same global
+    # batch, so the two weight trajectories agree to rounding.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(10, 32, 4))
+    y = rng.normal(size=(10, 32))
+    fixed = VirtualNodePlan(32, 8, devices=2)
+    schedule = {0: 1, 3: 2, 5: 4, 8: 2}
+    elastic = VirtualNodePlan(32, 8, devices=1)
+    w_fixed = np.zeros(4)
+    w_elastic = np.zeros(4)
+    for step in range(10):
+        if step in schedule:
+            elastic = elastic.resize(schedule[step])
+        w_fixed = sgd_step(fixed, w_fixed, x[step], y[step], 0.05)
+        w_elastic = sgd_step(elastic, w_elastic, x[step], y[step], 0.05)
+    assert elastic.num_devices == 2
+    np.testing.assert_allclose(w_elastic, w_fixed, rtol=1e-12, atol=1e-15)
