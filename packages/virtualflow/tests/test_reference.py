@@ -32,7 +32,7 @@ def test_uneven_nodes_per_device_gives_known_weight():
 
 
 def test_uneven_split_device_gradients_by_hand():
-    # Device 0 holds x = 1, 2, 3: -4 * (1 + 4 + 9) / 3 = -56/3. Device 1 holds x = 4: -64.
+    # Device 0 has x = 1, 2, 3: -4 * (1 + 4 + 9) / 3 = -56/3. Device 1 has x = 4: -64.
     gradients = device_gradients(UnevenBatchPlan(4, [3, 1]), 0.0, X, Y)
     assert gradients[0] == pytest.approx([-56.0 / 3.0])
     assert gradients[1] == pytest.approx([-64.0])
