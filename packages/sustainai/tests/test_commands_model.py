@@ -128,3 +128,19 @@ def test_paper_unknown_figure_usage_error(capsys):
 
 def test_paper_figure_names_in_sync():
     assert FIGURE_NAMES == FIGURES
+
+
+def test_import_light_lifecycle_lazy():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, sustainai\n"
+        "before = sorted(m for m in ('pandas', 'matplotlib', 'yaml') if m in sys.modules)\n"
+        "names = [sustainai.LifecycleModel.__name__, sustainai.paper_figures.__name__]\n"
+        "print(before, *names)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.split() == ["[]", "LifecycleModel", "paper_figures"]
