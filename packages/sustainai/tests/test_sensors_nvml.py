@@ -4,7 +4,17 @@ import types
 import pytest
 
 from sustainai.errors import SensorError
+from sustainai.sensors import nvml
 from sustainai.sensors.nvml import NvmlSensor, probe_nvml
+
+# The real check, kept before the fixture below replaces it.
+CHECK_DRIVER = nvml._check_driver
+
+
+@pytest.fixture(autouse=True)
+def driver_present(monkeypatch):
+    # The fake pynvml module stands in for the driver too, on machines without one.
+    monkeypatch.setattr(nvml, "_check_driver", lambda: None)
 
 
 class FakeClock:
@@ -110,3 +120,10 @@ def test_probe_lists_gpus(monkeypatch):
     status = probe_nvml()
     assert status.available is True
     assert status.devices == ("NVIDIA H100",)
+
+
+def test_missing_driver_fails_fast(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    with pytest.raises(SensorError, match="no NVIDIA driver is loaded"):
+        CHECK_DRIVER(tmp_path / "driver-nvidia")
+    CHECK_DRIVER(tmp_path)

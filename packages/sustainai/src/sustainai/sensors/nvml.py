@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 from sustainai.errors import SensorError
@@ -33,6 +35,17 @@ def _import_pynvml() -> ModuleType:
             "pip install 'sustainable-ai[nvml]' to read NVIDIA GPUs"
         )
         raise SensorError(msg) from err
+
+
+def _check_driver(proc_driver: Path = Path("/proc/driver/nvidia")) -> None:
+    """Fail fast on Linux machines without the NVIDIA kernel driver.
+
+    Loading pynvml and letting ``nvmlInit`` search for the driver library takes tens of
+    milliseconds, which would dominate the tracker's start-up on machines without a GPU.
+    """
+    if sys.platform.startswith("linux") and not proc_driver.exists():
+        msg = f"no NVIDIA driver is loaded here ({proc_driver} does not exist)"
+        raise SensorError(msg)
 
 
 def _device_name(pynvml: ModuleType, handle: object) -> str:
@@ -64,6 +77,7 @@ def _open_devices(pynvml: ModuleType) -> list[object]:
 def probe_nvml() -> SensorStatus:
     """Report whether NVML can read at least one NVIDIA GPU here, and why not."""
     try:
+        _check_driver()
         pynvml = _import_pynvml()
         handles = _open_devices(pynvml)
     except SensorError as err:
@@ -108,6 +122,7 @@ class NvmlSensor(Sensor):
 
     def start(self) -> None:
         """Open every GPU and take the first reading."""
+        _check_driver()
         self._pynvml = pynvml = _import_pynvml()
         self._handles = _open_devices(pynvml)
         self._names = [_device_name(pynvml, handle) for handle in self._handles]
