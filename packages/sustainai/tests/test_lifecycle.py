@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from sustainai.errors import DataFileError, LifecycleTableError
+from sustainai.errors import DataFileError, InvalidInputError, LifecycleTableError
 from sustainai.lifecycle import LifecycleModel
 
 # Hand-computed reference. A GPU server (2000 kg, 4 y, U 0.45 from the hardware table) trains
@@ -194,3 +194,17 @@ def test_from_file_bad_yaml_and_suffix(tmp_path):
     wrong.write_text("{}")
     with pytest.raises(DataFileError, match="expected a .csv, .yaml or .yml"):
         LifecycleModel.from_file(wrong)
+
+
+def test_breakdown_by_hardware():
+    table = LifecycleModel(ROWS).breakdown("hardware")
+    assert sorted(table.index) == ["cpu-server", "gpu-server"]
+    assert table.loc["gpu-server", "operational_location_kg"] == pytest.approx(TRAIN_OP)
+    assert table["share_market"].sum() == pytest.approx(1.0)
+
+
+def test_breakdown_two_keys_and_bad_key():
+    model = LifecycleModel(ROWS)
+    assert len(model.breakdown(["phase", "region"])) == 2
+    with pytest.raises(InvalidInputError, match="cannot group by"):
+        model.breakdown("colour")

@@ -242,20 +242,38 @@ class LifecycleModel:
         """Return one row per input row with energy, operational and embodied kg CO2e."""
         return self._results.copy()
 
-    def by_phase(self) -> pd.DataFrame:
-        """Sum the figures per phase, in lifecycle order, with each phase's share of the total.
+    def breakdown(self, by: str | list[str] = "phase") -> pd.DataFrame:
+        """Sum the figures per group, with each group's share of the total.
+
+        Args:
+            by: Result column or columns to group by: ``phase``, ``hardware``, ``region`` or
+                ``name``. Phases come in lifecycle order.
 
         Returns:
-            Index: phases present. Columns: energy_kwh, device_hours, the kg columns, and
+            Index: the groups present. Columns: energy_kwh, device_hours, the kg columns, and
             share_location / share_market (fractions of the location- and market-based totals).
+
+        Raises:
+            InvalidInputError: ``by`` names a column that cannot be grouped on.
         """
+        keys = [by] if isinstance(by, str) else list(by)
+        allowed = ("phase", "hardware", "region", "name")
+        unknown = [key for key in keys if key not in allowed]
+        if unknown or not keys:
+            msg = f"cannot group by {unknown or keys!r}: choose from {', '.join(allowed)}"
+            raise InvalidInputError(msg)
         columns = ["energy_kwh", "device_hours", *_TOTALS]
-        grouped = self._results.groupby("phase")[columns].sum()
-        grouped = grouped.reindex([phase for phase in PHASES if phase in grouped.index])
+        grouped = self._results.groupby(keys if len(keys) > 1 else keys[0])[columns].sum()
+        if keys == ["phase"]:
+            grouped = grouped.reindex([phase for phase in PHASES if phase in grouped.index])
         for kind in ("location", "market"):
             total = grouped[f"total_{kind}_kg"].sum()
             grouped[f"share_{kind}"] = grouped[f"total_{kind}_kg"] / total if total else 0.0
         return grouped
+
+    def by_phase(self) -> pd.DataFrame:
+        """Sum the figures per phase, in lifecycle order (``breakdown("phase")``)."""
+        return self.breakdown("phase")
 
     def by_kind(self) -> pd.DataFrame:
         """Split the total into operational and embodied carbon, location- and market-based.

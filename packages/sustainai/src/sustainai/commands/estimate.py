@@ -140,6 +140,7 @@ def _handle(args: argparse.Namespace) -> int:
     if args.format == "json":
         document: dict[str, Any] = {"file": str(Path(args.file)), "rows": len(model.table)}
         document.update(summary)
+        document["workloads"] = model.results().to_dict(orient="records")
         if outcome is not None:
             what_if = outcome.to_dict()
             document["what_if"] = {
