@@ -208,3 +208,15 @@ def test_breakdown_two_keys_and_bad_key():
     assert len(model.breakdown(["phase", "region"])) == 2
     with pytest.raises(InvalidInputError, match="cannot group by"):
         model.breakdown("colour")
+
+
+def test_what_if_rejects_bad_values():
+    model = LifecycleModel(ROWS)
+    with pytest.raises(InvalidInputError, match=r"utilisation must be in \(0, 1\].*got 1.2"):
+        model.what_if(utilisation=1.2)
+    with pytest.raises(InvalidInputError, match="pue must be >= 1"):
+        model.what_if(pue=0.5)
+    with pytest.raises(InvalidInputError, match="speedup must be > 0"):
+        model.what_if(speedup=0)
+    with pytest.raises(InvalidInputError, match="cfe must be a fraction"):
+        model.what_if(cfe=1.5)

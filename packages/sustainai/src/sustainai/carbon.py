@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sustainai.errors import InvalidInputError
-from sustainai.validation import require_fraction, require_non_negative
+from sustainai.validation import require_fraction, require_non_negative, require_pue
 
 __all__ = [
     "OperationalEmissions",
@@ -21,16 +20,6 @@ __all__ = [
 ]
 
 _GRAMS_PER_KG = 1000.0
-
-
-def _require_pue(pue: object) -> float:
-    value = require_non_negative("pue", pue)
-    if value < 1.0:
-        msg = (
-            f"pue must be >= 1 (facility energy / IT energy; 1.0 means no overhead), got {value:g}"
-        )
-        raise InvalidInputError(msg)
-    return value
 
 
 def operational_emissions_kg(energy_kwh: float, g_co2e_per_kwh: float, pue: float = 1.0) -> float:
@@ -49,7 +38,7 @@ def operational_emissions_kg(energy_kwh: float, g_co2e_per_kwh: float, pue: floa
     """
     energy = require_non_negative("energy_kwh", energy_kwh)
     intensity = require_non_negative("g_co2e_per_kwh", g_co2e_per_kwh)
-    return energy * _require_pue(pue) * intensity / _GRAMS_PER_KG
+    return energy * require_pue(pue) * intensity / _GRAMS_PER_KG
 
 
 def market_based_emissions_kg(
@@ -80,7 +69,7 @@ def market_based_emissions_kg(
     energy = require_non_negative("energy_kwh", energy_kwh)
     fraction = require_fraction("renewable_fraction", renewable_fraction)
     residual = require_non_negative("residual_g_co2e_per_kwh", residual_g_co2e_per_kwh)
-    return energy * _require_pue(pue) * (1.0 - fraction) * residual / _GRAMS_PER_KG
+    return energy * require_pue(pue) * (1.0 - fraction) * residual / _GRAMS_PER_KG
 
 
 @dataclass(frozen=True)

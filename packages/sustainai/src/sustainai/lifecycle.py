@@ -43,7 +43,13 @@ from sustainai.carbon import market_based_emissions_kg, operational_emissions_kg
 from sustainai.embodied import amortised_embodied_kg, hardware_profile
 from sustainai.errors import DataFileError, InvalidInputError, LifecycleTableError
 from sustainai.intensity import lookup_intensity
-from sustainai.validation import require_fraction, require_non_negative, require_positive
+from sustainai.validation import (
+    require_fraction,
+    require_non_negative,
+    require_positive,
+    require_pue,
+    require_utilisation,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -365,7 +371,7 @@ class LifecycleModel:
                 if column in frame.columns:
                     frame[column] = frame[column] / per_row
         if utilisation is not None:
-            frame["utilisation"] = utilisation
+            frame["utilisation"] = require_utilisation("utilisation", utilisation)
         if cfe is not None:
             frame["renewable_fraction"] = require_fraction("cfe", cfe)
         if lifetime_years is not None:
@@ -377,7 +383,7 @@ class LifecycleModel:
             if "residual_g_co2e_per_kwh" in frame.columns:
                 frame = frame.drop(columns="residual_g_co2e_per_kwh")
         if pue is not None:
-            frame["pue"] = pue
+            frame["pue"] = require_pue(pue)
         return WhatIfResult(baseline=self, scenario=LifecycleModel(frame), changes=changes)
 
 

@@ -6,7 +6,13 @@ import math
 
 from sustainai.errors import InvalidInputError
 
-__all__ = ["require_fraction", "require_non_negative", "require_positive", "require_utilisation"]
+__all__ = [
+    "require_fraction",
+    "require_non_negative",
+    "require_positive",
+    "require_pue",
+    "require_utilisation",
+]
 
 
 def _as_float(name: str, value: object) -> float:
@@ -53,5 +59,16 @@ def require_utilisation(name: str, value: object) -> float:
     number = _as_float(name, value)
     if not 0.0 < number <= 1.0:
         msg = f"{name} must be in (0, 1] (a busy fraction; write 45% as 0.45), got {number:g}"
+        raise InvalidInputError(msg)
+    return number
+
+
+def require_pue(value: object) -> float:
+    """Return a power usage effectiveness as a float, or raise InvalidInputError if below 1."""
+    number = _as_float("pue", value)
+    if number < 1.0:
+        msg = (
+            f"pue must be >= 1 (facility energy / IT energy; 1.0 means no overhead), got {number:g}"
+        )
         raise InvalidInputError(msg)
     return number
