@@ -12,6 +12,7 @@ __all__ = [
     "FidelityClippedWarning",
     "InvalidInputError",
     "InvalidStructureError",
+    "InvalidTypeError",
     "MissingCredentialsError",
     "MissingDependencyError",
     "ModelFileError",
@@ -28,6 +29,10 @@ class QuClassiError(Exception):
 
 class InvalidInputError(QuClassiError, ValueError):
     """An argument or a data array has an invalid value, shape or type."""
+
+
+class InvalidTypeError(QuClassiError, TypeError):
+    """An argument or a data array has a type that cannot be used, for example a dict."""
 
 
 class InvalidStructureError(InvalidInputError):

@@ -1,0 +1,467 @@
+"""QuClassiClassifier: the scikit-learn estimator around encoding, training and prediction.
+
+This module imports scikit-learn at module level to subclass its base classes, so
+``quclassi/__init__.py`` imports it lazily on first use of ``QuClassiClassifier``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: TID253
+from sklearn.exceptions import DataConversionWarning  # noqa: TID253
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # noqa: TID253
+
+from quclassi.backends import BACKEND_NAMES, Backend, check_shots, get_backend
+from quclassi.circuit import (
+    encoding_angles,
+    n_parameters,
+    n_qubits_for_features,
+    trained_gates,
+    validate_structure,
+)
+from quclassi.encoding import FeatureEncoder, check_features
+from quclassi.errors import InvalidInputError, NotFittedError
+from quclassi.gradients import DIFF_METHODS
+from quclassi.training import (
+    OPTIMIZERS,
+    Problem,
+    Schedule,
+    TrainingResult,
+    make_optimizer,
+    train_exact,
+    train_paper,
+)
+
+__all__ = ["GRADIENTS", "ModelNotFittedError", "QuClassiClassifier"]
+
+logger = logging.getLogger(__name__)
+
+GRADIENTS = ("exact", "paper")
+# Defaults used when epochs or learning_rate is None. The paper values are those of the
+# authors' example code (25 epochs, learning rate 0.01).
+_DEFAULT_EPOCHS = {"exact": 100, "paper": 25}
+_DEFAULT_LEARNING_RATE = {"exact": 0.1, "paper": 0.01}
+
+
+class ModelNotFittedError(NotFittedError, SklearnNotFittedError):
+    """A classifier was used before ``fit``; also scikit-learn's ``NotFittedError``."""
+
+
+def _check_positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        msg = f"{name} must be {expected}; got {value!r}"
+        raise InvalidInputError(msg)
+    return int(value)
+
+
+class QuClassiClassifier(ClassifierMixin, BaseEstimator):
+    """Quantum-state-fidelity classifier: one trained quantum state per class.
+
+    Features are scaled to [0, 1] (optionally after PCA) and encoded two per qubit. Each class
+    has a parameterised state on ``n = ceil(d/2)`` qubits, trained to maximise its fidelity
+    ``F = |<psi_c|phi_x>|^2`` with its own samples (loss ``-log F``). Prediction is the class
+    with the largest fidelity, and ``predict_proba`` normalises the fidelities to sum to 1.
+
+    Args:
+        structure: Layer letters of each class circuit: ``s`` (RY, RZ on every qubit),
+            ``d`` (RYY, RZZ on neighbour pairs), ``c`` (CRY, CRZ on neighbour pairs).
+        pca: Number of principal components to keep before scaling, or ``None``.
+        scaler: ``"minmax"`` (fitted on training data, test data clipped) or ``None`` when
+            features already lie in [0, 1].
+        gradient: ``"exact"`` (exact gradients with ``optimizer``) or ``"paper"`` (the authors'
+            per-sample rule with the shift ``pi / (2 sqrt(epoch))``).
+        diff_method: For ``gradient="exact"``: ``"auto"``, ``"adjoint"`` (analytic backend
+            without shots) or ``"parameter-shift"`` (any backend).
+        optimizer: ``"adam"`` or ``"sgd"`` for ``gradient="exact"``.
+        learning_rate: Step size; ``None`` means 0.1 for exact and 0.01 for paper training.
+        epochs: Passes over the training data; ``None`` means 100 for exact and 25 for paper.
+        batch_size: Mini-batch size for exact training, ``None`` for full batch.
+        backend: Backend name (``"analytic"``, ``"pennylane"``, ``"qiskit"``, ``"ionq"``) or a
+            backend object with a ``fidelities`` method.
+        shots: Shots per SWAP test, or ``None`` for exact fidelities.
+        backend_options: Extra keyword arguments of the backend, for example
+            ``{"device": "lightning.qubit"}``.
+        early_stopping: Hold out ``validation_fraction`` of the training data and stop when
+            its loss has not improved by ``tol`` for ``patience`` epochs, keeping the best
+            parameters.
+        validation_fraction: Fraction of each class held out when ``early_stopping`` is set.
+        patience: Epochs without improvement before stopping.
+        tol: Minimum decrease of the validation loss that counts as an improvement.
+        random_state: Seed of the parameter initialisation, batch order, validation split and
+            shot noise. The same seed gives the same parameters.
+        verbose: 0 silent, 1 a progress bar on stderr, 2 also one log line per epoch.
+    """
+
+    def __init__(
+        self,
+        structure: str = "sd",
+        pca: int | None = None,
+        scaler: str | None = "minmax",
+        gradient: str = "exact",
+        diff_method: str = "auto",
+        optimizer: str = "adam",
+        learning_rate: float | None = None,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        backend: str | Backend = "analytic",
+        shots: int | None = None,
+        backend_options: dict[str, Any] | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 5,
+        tol: float = 1e-4,
+        random_state: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.structure = structure
+        self.pca = pca
+        self.scaler = scaler
+        self.gradient = gradient
+        self.diff_method = diff_method
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.backend = backend
+        self.shots = shots
+        self.backend_options = backend_options
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ configuration checks
+
+    def _check_settings(self) -> None:
+        if self.gradient not in GRADIENTS:
+            msg = f"gradient must be one of {', '.join(GRADIENTS)}; got {self.gradient!r}"
+            raise InvalidInputError(msg)
+        if self.diff_method not in DIFF_METHODS:
+            msg = f"diff_method must be one of {', '.join(DIFF_METHODS)}; got {self.diff_method!r}"
+            raise InvalidInputError(msg)
+        if self.optimizer not in OPTIMIZERS:
+            msg = f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}"
+            raise InvalidInputError(msg)
+        _check_positive_int("epochs", self.epochs, allow_none=True)
+        _check_positive_int("batch_size", self.batch_size, allow_none=True)
+        _check_positive_int("patience", self.patience)
+        check_shots(self.shots)
+        if isinstance(self.backend, str) and self.backend.lower() not in BACKEND_NAMES:
+            # get_backend raises the same error; checking here fails before any training work.
+            get_backend(self.backend)
+        if not 0 < self.validation_fraction < 1:
+            msg = f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}"
+            raise InvalidInputError(msg)
+        if self.random_state is not None and (
+            isinstance(self.random_state, bool)
+            or not isinstance(self.random_state, int | np.integer)
+        ):
+            msg = f"random_state must be an integer or None; got {self.random_state!r}"
+            raise InvalidInputError(msg)
+
+    def _resolved_epochs(self) -> int:
+        return self.epochs if self.epochs is not None else _DEFAULT_EPOCHS[self.gradient]
+
+    def _resolved_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return _DEFAULT_LEARNING_RATE[self.gradient]
+
+    def _make_backend(self, seed: int | None) -> Backend:
+        if not isinstance(self.backend, str):
+            if not hasattr(self.backend, "fidelities"):
+                msg = (
+                    f"backend must be a backend name ({', '.join(BACKEND_NAMES)}) or an object "
+                    f"with a fidelities method; got {self.backend!r}"
+                )
+                raise InvalidInputError(msg)
+            return self.backend
+        options = dict(self.backend_options or {})
+        if self.shots is not None:
+            options.setdefault("shots", self.shots)
+        if options.get("shots") is not None and seed is not None:
+            options.setdefault("seed", seed)
+        return get_backend(self.backend, **options)
+
+    def _backend_name(self) -> str:
+        if isinstance(self.backend, str):
+            return self.backend.lower()
+        return str(getattr(self.backend, "name", type(self.backend).__name__))
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X: Any, y: Any) -> QuClassiClassifier:
+        """Fit the encoder and train one state per class.
+
+        Args:
+            X: Features (N, d).
+            y: Class labels (N,); at least two distinct classes.
+
+        Returns:
+            The fitted classifier.
+
+        Raises:
+            InvalidInputError: Invalid features, labels or settings.
+        """
+        self._check_settings()
+        if y is None:
+            msg = "QuClassiClassifier requires y to be passed, but the target y is None"
+            raise InvalidInputError(msg)
+        x = check_features(X)
+        labels_in = np.asarray(y)
+        if labels_in.ndim == 2 and labels_in.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; it was flattened",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            labels_in = labels_in.ravel()
+        if labels_in.ndim != 1 or labels_in.shape[0] != x.shape[0]:
+            msg = (
+                f"y must be a 1-D array with one label per sample ({x.shape[0]}); "
+                f"got shape {labels_in.shape}"
+            )
+            raise InvalidInputError(msg)
+        if labels_in.dtype.kind == "f":
+            if not np.all(np.isfinite(labels_in)):
+                msg = "y contains NaN or infinite labels; remove those samples first"
+                raise InvalidInputError(msg)
+            if not np.all(np.mod(labels_in, 1) == 0):
+                msg = (
+                    "Unknown label type: continuous. y must hold class labels (integers or "
+                    "strings), not continuous values"
+                )
+                raise InvalidInputError(msg)
+        classes, labels = np.unique(labels_in, return_inverse=True)
+        if classes.size < 2:
+            msg = (
+                f"training data must contain at least two classes; got {classes.size} class "
+                f"({classes.tolist()})"
+            )
+            raise InvalidInputError(msg)
+
+        encoder = FeatureEncoder(pca=self.pca, scaler=self.scaler)
+        scaled = encoder.fit_transform(x)
+        n_qubits = n_qubits_for_features(scaled.shape[1])
+        structure = validate_structure(self.structure, n_qubits)
+        angles = encoding_angles(scaled)
+
+        rng = np.random.default_rng(self.random_state)
+        # Draw in a fixed order so the same seed gives the same parameters whatever else
+        # the run does.
+        n_params = n_parameters(structure, n_qubits)
+        initial = rng.uniform(0.0, 2.0 * np.pi, size=(classes.size, n_params))
+        backend_seed = int(rng.integers(2**32))
+        split_rng = np.random.default_rng(rng.integers(2**32))
+        batch_rng = np.random.default_rng(rng.integers(2**32))
+
+        train_rows, validation_rows = self._split(labels, classes, split_rng)
+        backend = self._make_backend(backend_seed)
+        problem = Problem(
+            backend=backend,
+            structure=structure,
+            n_qubits=n_qubits,
+            angles=angles[train_rows],
+            labels=labels[train_rows],
+            n_classes=classes.size,
+        )
+        epochs = self._resolved_epochs()
+        learning_rate = self._resolved_learning_rate()
+        schedule = Schedule(
+            epochs=epochs,
+            batch_size=self.batch_size,
+            validation=None
+            if validation_rows is None
+            else (angles[validation_rows], labels[validation_rows]),
+            patience=self.patience,
+            tol=self.tol,
+        )
+        start = time.perf_counter()
+        with _EpochProgress(epochs, self.verbose) as report:
+            schedule.progress = report
+            if self.gradient == "paper":
+                result = train_paper(problem, initial, schedule, learning_rate)
+            else:
+                optimizer = make_optimizer(self.optimizer, learning_rate)
+                result = train_exact(
+                    problem, initial, schedule, optimizer, batch_rng, self.diff_method
+                )
+        self._store(result, classes, encoder, structure, n_qubits, backend)
+        self.fit_time_s_ = time.perf_counter() - start
+        logger.info(
+            "trained %d classes x %d parameters in %.2f s, final loss %.4f",
+            classes.size,
+            n_params,
+            self.fit_time_s_,
+            self.loss_history_[-1],
+        )
+        return self
+
+    def _split(
+        self, labels: np.ndarray, classes: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return training rows and, with early stopping, stratified validation rows."""
+        all_rows = np.arange(labels.size)
+        if not self.early_stopping:
+            return all_rows, None
+        validation: list[np.ndarray] = []
+        for class_index, label in enumerate(classes):
+            rows = rng.permutation(np.flatnonzero(labels == class_index))
+            n_validation = int(round(self.validation_fraction * rows.size))
+            if rows.size - n_validation < 1 or n_validation < 1:
+                msg = (
+                    f"class {label!r} has {rows.size} samples, too few to hold out "
+                    f"validation_fraction={self.validation_fraction} for early stopping and "
+                    "keep at least one for training; add samples or set early_stopping=False"
+                )
+                raise InvalidInputError(msg)
+            validation.append(rows[:n_validation])
+        validation_rows = np.sort(np.concatenate(validation))
+        train_rows = np.setdiff1d(all_rows, validation_rows)
+        return train_rows, validation_rows
+
+    def _store(
+        self,
+        result: TrainingResult,
+        classes: np.ndarray,
+        encoder: FeatureEncoder,
+        structure: str,
+        n_qubits: int,
+        backend: Backend,
+    ) -> None:
+        self.classes_ = classes
+        self.encoder_ = encoder
+        self.n_features_in_ = encoder.n_features_in_
+        self.structure_ = structure
+        self.n_qubits_ = n_qubits
+        self.params_ = np.asarray(result.params, dtype=float)
+        self.n_parameters_ = int(self.params_.size)
+        self.loss_history_ = list(result.loss_history)
+        self.validation_loss_history_ = list(result.validation_loss_history)
+        self.best_epoch_ = result.best_epoch
+        self.n_iter_ = len(result.loss_history)
+        self.backend_ = backend
+
+    # ------------------------------------------------------------------ prediction
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            msg = (
+                "this QuClassiClassifier is not fitted yet; call fit(X, y) or "
+                "QuClassiClassifier.load(path) before predicting"
+            )
+            raise ModelNotFittedError(msg)
+
+    def encode(self, X: Any) -> np.ndarray:
+        """Return the encoding angles (N, n_qubits, 2) of ``X`` under the fitted encoder."""
+        self._check_fitted()
+        return encoding_angles(self.encoder_.transform(X))
+
+    def fidelities(self, X: Any) -> np.ndarray:
+        """Return the fidelity of every sample with every class state, shape (N, C)."""
+        angles = self.encode(X)
+        backend = getattr(self, "backend_", None)
+        if backend is None:
+            backend = self._make_backend(self.random_state)
+            self.backend_ = backend
+        return backend.fidelities(self.structure_, self.n_qubits_, self.params_, angles)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Return the fidelities normalised to sum to 1 per sample, shape (N, C).
+
+        A sample whose fidelities are all 0 (possible only under shot noise) gets the uniform
+        distribution.
+        """
+        fidelities = self.fidelities(X)
+        totals = fidelities.sum(axis=1, keepdims=True)
+        uniform = np.full_like(fidelities, 1.0 / fidelities.shape[1])
+        return np.divide(fidelities, totals, out=uniform, where=totals > 0)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Return the class with the largest fidelity for every sample."""
+        fidelities = self.fidelities(X)
+        return self.classes_[np.argmax(fidelities, axis=1)]
+
+    # ------------------------------------------------------------------ circuits and files
+
+    def class_params(self, label: Any) -> np.ndarray:
+        """Return the trained parameter vector (P,) of the class ``label``."""
+        self._check_fitted()
+        matches = np.flatnonzero(self.classes_ == label)
+        if matches.size == 0:
+            msg = f"unknown class {label!r}; the model's classes are {self.classes_.tolist()}"
+            raise InvalidInputError(msg)
+        return self.params_[matches[0]].copy()
+
+    def circuit_spec(self) -> dict[str, Any]:
+        """Describe the fitted circuits for exporters: structure, gates and parameters.
+
+        Returns:
+            A dict with ``structure``, ``n_qubits`` (per register), ``gates`` (the
+            ``circuit.Gate`` list of one class), ``classes`` and ``params`` (C, P).
+        """
+        self._check_fitted()
+        return {
+            "structure": self.structure_,
+            "n_qubits": self.n_qubits_,
+            "gates": trained_gates(self.structure_, self.n_qubits_),
+            "classes": self.classes_.tolist(),
+            "params": self.params_.copy(),
+        }
+
+    def save(self, path: Any) -> None:
+        """Write the fitted model to a versioned JSON file, atomically."""
+        from quclassi.model_io import save_model
+
+        self._check_fitted()
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> QuClassiClassifier:
+        """Read a model written by ``save``.
+
+        Raises:
+            SchemaVersionError: The file has another schema version.
+            ModelFileError: The file is not a valid quclassi model.
+        """
+        from quclassi.model_io import load_model
+
+        return load_model(cls, path)
+
+
+class _EpochProgress:
+    """Context manager yielding an epoch callback that drives a tqdm bar on stderr."""
+
+    def __init__(self, epochs: int, verbose: int) -> None:
+        self.epochs = epochs
+        self.verbose = verbose
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[int, float], None]:
+        if self.verbose >= 1:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=self.epochs, desc="training", unit="epoch", leave=False)
+        return self._report
+
+    def _report(self, epoch: int, loss: float) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix(loss=f"{loss:.4f}")
+        if self.verbose >= 2:
+            logger.info("epoch %d: loss %.6f", epoch, loss)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
