@@ -10,6 +10,8 @@ from importlib.metadata import version
 
 from virtualflow.commands import compare as compare_command
 from virtualflow.commands import plan as plan_command
+from virtualflow.commands import profile as profile_command
+from virtualflow.commands import train as train_command
 from virtualflow.errors import VirtualFlowError
 
 __all__ = ["build_parser", "main"]
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     plan_command.register(subparsers)
     compare_command.register(subparsers)
+    train_command.register(subparsers)
+    profile_command.register(subparsers)
     return parser
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from virtualflow.errors import DatasetTooSmallError, VirtualFlowError
 
-__all__ = ["DATASETS", "batch_order", "global_batch", "load_dataset"]
+__all__ = ["DATASETS", "batch_order", "check_dataset_size", "global_batch", "load_dataset"]
 
 DATASETS = ("digits", "mnist")
 
@@ -70,8 +70,8 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     raise VirtualFlowError(msg)
 
 
-def batch_order(num_examples: int, global_batch: int, seed: int, epoch: int) -> np.ndarray:
-    """Return the example indices of one epoch, shuffled by ``(seed, epoch)``, full batches only.
+def check_dataset_size(num_examples: int, global_batch: int) -> None:
+    """Raise unless the data set holds at least one global batch.
 
     Raises:
         DatasetTooSmallError: Fewer examples than one global batch.
@@ -82,6 +82,15 @@ def batch_order(num_examples: int, global_batch: int, seed: int, epoch: int) -> 
             f"{global_batch}; use a global batch of at most {num_examples}"
         )
         raise DatasetTooSmallError(msg)
+
+
+def batch_order(num_examples: int, global_batch: int, seed: int, epoch: int) -> np.ndarray:
+    """Return the example indices of one epoch, shuffled by ``(seed, epoch)``, full batches only.
+
+    Raises:
+        DatasetTooSmallError: Fewer examples than one global batch.
+    """
+    check_dataset_size(num_examples, global_batch)
     order = np.random.default_rng([seed, epoch]).permutation(num_examples)
     usable = num_examples - num_examples % global_batch
     return order[:usable]
@@ -95,7 +104,7 @@ def global_batch(
     Because the batch depends only on ``(step, seed)``, the data position of a run is its
     step count, and a resumed or resized run continues with exactly the next batch.
     """
-    per_epoch = len(images) // batch if len(images) >= batch else 0
-    epoch, index = divmod(step, max(per_epoch, 1))
+    check_dataset_size(len(images), batch)
+    epoch, index = divmod(step, len(images) // batch)
     rows = batch_order(len(images), batch, seed, epoch)[index * batch : (index + 1) * batch]
     return images[rows], labels[rows]

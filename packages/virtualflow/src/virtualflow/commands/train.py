@@ -1,0 +1,248 @@
+"""``virtualflow train``: train a model with virtual nodes and write a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from importlib.metadata import version
+from typing import Any
+
+from virtualflow.data import DATASETS
+from virtualflow.errors import DeviceConfigurationError, ResizeError
+from virtualflow.models import MODELS
+from virtualflow.plan import VirtualNodePlan
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as err:
+        msg = f"expected an integer >= 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if value < 1:
+        msg = f"expected an integer >= 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _int_list(text: str) -> list[int]:
+    return [_positive_int(part) for part in text.split(",")]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand to the CLI."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train a model with virtual nodes and write a run directory",
+        description=(
+            "Train on real digit images with a fixed global batch and number of virtual "
+            "nodes. The device count only decides how many virtual nodes each device runs, "
+            "so the result is the same on any device count. Writes config.json, metrics.csv, "
+            "weights.npz and curves.png into --out."
+        ),
+    )
+    parser.add_argument("--backend", choices=["keras"], default="keras", help="training backend")
+    parser.add_argument("--dataset", choices=DATASETS, default="digits", help="training data")
+    parser.add_argument("--model", choices=MODELS, default="cnn", help="model architecture")
+    parser.add_argument(
+        "--global-batch", type=_positive_int, default=64, help="examples per step (default 64)"
+    )
+    parser.add_argument(
+        "--virtual-nodes", type=_positive_int, default=8, help="virtual nodes V (default 8)"
+    )
+    devices = parser.add_mutually_exclusive_group()
+    devices.add_argument(
+        "--devices", type=_positive_int, default=None, help="devices D, dividing V (default 1)"
+    )
+    devices.add_argument(
+        "--nodes-per-device",
+        type=_int_list,
+        metavar="N0,N1,...",
+        help="virtual nodes on each device, e.g. 3,1 (heterogeneous; adds up to V)",
+    )
+    parser.add_argument("--steps", type=_positive_int, default=100, help="training steps")
+    parser.add_argument("--seed", type=int, default=0, help="seed of weights, data order, dropout")
+    parser.add_argument("--lr", type=float, default=0.05, help="SGD learning rate (default 0.05)")
+    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
+    parser.add_argument(
+        "--resize-schedule",
+        metavar="STEP:D,...",
+        help="change the device count before the given steps, e.g. 0:1,50:2,100:4",
+    )
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="sum gradients in node order for results bit-identical across device counts",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["virtual", "data-parallel"],
+        default="virtual",
+        help=(
+            "virtual: V virtual nodes; data-parallel: plain data parallelism, the global "
+            "batch split over the devices with one node each (a negative control)"
+        ),
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=["mirrored", "multi-worker"],
+        default="mirrored",
+        help=(
+            "mirrored: logical devices in this process; multi-worker: one replica per worker "
+            "process, cluster read from TF_CONFIG (worker 0 writes --out)"
+        ),
+    )
+    parser.add_argument("--out", required=True, help="run directory to write")
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.set_defaults(handler=_run)
+
+
+def _plan(args: argparse.Namespace) -> VirtualNodePlan:
+    if args.mode == "data-parallel":
+        if args.nodes_per_device or args.resize_schedule:
+            msg = "--mode data-parallel takes --devices only, not --nodes-per-device or resizing"
+            raise ResizeError(msg)
+        devices = args.devices or 1
+        return VirtualNodePlan(args.global_batch, devices, devices=devices)
+    if args.nodes_per_device:
+        return VirtualNodePlan(
+            args.global_batch, args.virtual_nodes, nodes_per_device=args.nodes_per_device
+        )
+    return VirtualNodePlan(args.global_batch, args.virtual_nodes, devices=args.devices or 1)
+
+
+def _worker_index() -> int:
+    try:
+        return int(json.loads(os.environ.get("TF_CONFIG", "{}"))["task"]["index"])
+    except (ValueError, KeyError, TypeError) as err:
+        msg = "TF_CONFIG has no task.index; set it for every worker of a multi-worker run"
+        raise DeviceConfigurationError(msg) from err
+
+
+def _run(args: argparse.Namespace) -> int:
+    from virtualflow.keras.trainer import parse_resize_schedule
+
+    plan = _plan(args)
+    schedule = parse_resize_schedule(args.resize_schedule) if args.resize_schedule else []
+    for step, count in schedule:
+        try:
+            plan.resize(count)
+        except ResizeError as err:
+            msg = f"resize schedule entry {step}:{count} is invalid: {err}"
+            raise ResizeError(msg) from err
+    if args.strategy == "multi-worker" and (schedule or args.nodes_per_device):
+        msg = "--strategy multi-worker supports neither --resize-schedule nor --nodes-per-device"
+        raise ResizeError(msg)
+
+    from virtualflow.keras import devices
+
+    if not args.verbose:
+        # tf.distribute logs its all-reduce choice at INFO for every strategy it builds.
+        logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    max_devices = max([plan.num_devices] + [count for _, count in schedule])
+    if args.strategy == "mirrored":
+        devices.configure_logical_devices(max_devices)
+    return _train(args, plan, schedule)
+
+
+def _train(args: argparse.Namespace, plan: VirtualNodePlan, schedule: list[tuple[int, int]]) -> int:
+    import keras
+    from tqdm import tqdm
+
+    from virtualflow.data import check_dataset_size, load_dataset
+    from virtualflow.keras import devices
+    from virtualflow.keras.rundir import write_run_directory
+    from virtualflow.keras.state import model_weights
+    from virtualflow.keras.trainer import Run
+    from virtualflow.models import build_model
+
+    images, labels = load_dataset(args.dataset)
+    check_dataset_size(len(images), args.global_batch)
+
+    if args.strategy == "multi-worker":
+        strategy = devices.make_multi_worker_strategy()
+        if strategy.num_replicas_in_sync != plan.num_devices:
+            msg = (
+                f"the cluster has {strategy.num_replicas_in_sync} replicas but --devices is "
+                f"{plan.num_devices}; pass --devices {strategy.num_replicas_in_sync}"
+            )
+            raise DeviceConfigurationError(msg)
+
+        def make_strategy(count: int) -> Any:
+            del count
+            return strategy
+    else:
+        make_strategy = devices.make_strategy
+
+    run = Run(
+        build=lambda: build_model(args.model, images.shape[1:], classes=10, seed=args.seed),
+        make_optimizer=lambda: keras.optimizers.SGD(args.lr, momentum=args.momentum),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        images=images,
+        labels=labels,
+        plan=plan,
+        seed=args.seed,
+        deterministic=args.deterministic,
+        resize_schedule=schedule,
+        make_strategy=make_strategy,
+    )
+    start = time.perf_counter()
+    progress = tqdm(
+        run.steps(args.steps), total=args.steps, desc="train", file=sys.stderr, disable=args.quiet
+    )
+    records = []
+    for record in progress:
+        records.append(record)
+        progress.set_postfix(loss=f"{record.loss:.4f}", devices=record.num_devices)
+    wall_s = time.perf_counter() - start
+
+    config = {
+        "backend": args.backend,
+        "dataset": args.dataset,
+        "model": args.model,
+        "global_batch": args.global_batch,
+        "virtual_nodes": plan.virtual_nodes,
+        "devices": plan.num_devices,
+        "nodes_per_device": list(plan.nodes_per_device),
+        "steps": args.steps,
+        "seed": args.seed,
+        "lr": args.lr,
+        "momentum": args.momentum,
+        "resize_schedule": [list(entry) for entry in schedule],
+        "deterministic": args.deterministic,
+        "mode": args.mode,
+        "strategy": args.strategy,
+        "plan": plan.to_dict(),
+        "versions": {
+            "virtualflow": version("virtualflow"),
+            "tensorflow": version("tensorflow-cpu"),
+            "keras": version("keras"),
+            "numpy": version("numpy"),
+            "python": platform.python_version(),
+        },
+    }
+    if args.strategy == "mirrored" or _worker_index() == 0:
+        write_run_directory(args.out, config, records, model_weights(run.model))
+    summary = {
+        "final_loss": records[-1].loss,
+        "final_train_accuracy": records[-1].accuracy,
+        "steps": len(records),
+        "device_counts": sorted({record.num_devices for record in records}),
+        "wall_s": round(wall_s, 3),
+        "out": str(args.out),
+    }
+    if args.format == "json":
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            print(f"{key:22s} {value}")
+    return 0
