@@ -144,3 +144,13 @@ def test_import_light_lifecycle_lazy():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.split() == ["[]", "LifecycleModel", "paper_figures"]
+
+
+def test_estimate_by_hardware(capsys):
+    document = run_json(capsys, "estimate", str(EXAMPLE), "--by", "hardware")
+    groups = document["by_hardware"]
+    assert sorted(groups) == ["cpu-server", "gpu-server"]
+    total = sum(values["total_location_kg"] for values in groups.values())
+    assert total == pytest.approx(document["totals"]["total_location_kg"])
+    assert main(["estimate", str(EXAMPLE), "--by", "region"]) == 0
+    assert "aws:us-east-1" in capsys.readouterr().out

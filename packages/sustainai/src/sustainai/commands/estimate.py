@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
+        "--by",
+        choices=("phase", "hardware", "region", "name"),
+        default="phase",
+        help="column to break the totals down by (default: phase)",
+    )
+    parser.add_argument(
         "--format",
         choices=("table", "markdown", "json"),
         default="table",
@@ -103,11 +109,19 @@ def parse_what_if(assignments: list[str]) -> dict[str, Any]:
     return options
 
 
-def _phase_rows(summary: dict[str, Any]) -> list[list[Any]]:
+def _group_rows(groups: dict[str, dict[str, float]]) -> list[list[Any]]:
     return [
-        [phase] + [values[column] for column, _ in _PHASE_COLUMNS]
-        for phase, values in summary["by_phase"].items()
+        [group] + [values[column] for column, _ in _PHASE_COLUMNS]
+        for group, values in groups.items()
     ]
+
+
+def _breakdown(model: Any, by: str) -> dict[str, dict[str, float]]:
+    table = model.breakdown(by)
+    return {
+        str(group): {column: float(value) for column, value in values.items()}
+        for group, values in table.iterrows()
+    }
 
 
 def _kind_rows(summary: dict[str, Any]) -> list[list[Any]]:
@@ -140,6 +154,8 @@ def _handle(args: argparse.Namespace) -> int:
     if args.format == "json":
         document: dict[str, Any] = {"file": str(Path(args.file)), "rows": len(model.table)}
         document.update(summary)
+        if args.by != "phase":
+            document[f"by_{args.by}"] = _breakdown(model, args.by)
         document["workloads"] = model.results().to_dict(orient="records")
         if outcome is not None:
             what_if = outcome.to_dict()
@@ -153,10 +169,10 @@ def _handle(args: argparse.Namespace) -> int:
 
     render = markdown_table if args.format == "markdown" else text_table
     heading = "### " if args.format == "markdown" else ""
-    phase_headers = ["phase"] + [label for _, label in _PHASE_COLUMNS]
+    group_headers = [args.by] + [label for _, label in _PHASE_COLUMNS]
     print(f"{heading}Lifecycle estimate of {args.file} ({len(model.table)} rows), kg CO2e")
     print()
-    print(render(phase_headers, _phase_rows(summary)))
+    print(render(group_headers, _group_rows(_breakdown(model, args.by))))
     print()
     print(f"{heading}Operational versus embodied (location- and market-based, not netted)")
     print()
