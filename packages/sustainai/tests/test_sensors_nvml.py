@@ -13,7 +13,7 @@ CHECK_DRIVER = nvml._check_driver
 
 @pytest.fixture(autouse=True)
 def driver_present(monkeypatch):
-    # The fake pynvml module stands in for the driver too, on machines without one.
+    # The fake pynvml module replaces the driver as well, on machines without one.
     monkeypatch.setattr(nvml, "_check_driver", lambda: None)
 
 

@@ -242,8 +242,8 @@ def append_record(path: Path | str, record: Mapping[str, Any]) -> None:
             data = _HEADER_LINE.encode("utf-8") + line
         else:
             _check_header(path, _read_header(path))
-            # A writer that died mid-line (a full disk) leaves no newline; start a fresh line
-            # so that only the broken line is lost, and the reader reports its number.
+            # A writer that died mid-line (a full disk) leaves no final newline. Starting a new
+            # line keeps this record intact, and the reader reports the broken line's number.
             with path.open("rb") as stream:
                 stream.seek(size - 1)
                 data = line if stream.read(1) == b"\n" else b"\n" + line
@@ -286,8 +286,8 @@ def read_records(path: Path | str) -> list[dict[str, Any]]:
         path: A CSV file written by sustainai or codecarbon.
 
     Returns:
-        One dictionary per line with every name in ``COLUMNS``. Numeric columns hold floats
-        or None, ``measured`` holds a bool or None, ``assumptions`` holds a dict.
+        One dictionary per line with every name in ``COLUMNS``. Numeric columns are floats
+        or None, ``measured`` is a bool or None, and ``assumptions`` is a dict.
 
     Raises:
         RecordsFormatError: The file is empty, has a foreign header, or a line has the

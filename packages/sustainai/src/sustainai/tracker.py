@@ -146,7 +146,7 @@ class Tracker:
         residual_g_co2e_per_kwh: Residual-mix intensity for the market-based figure; None
             uses the location-based intensity and records that assumption.
         hardware: Row of the hardware table whose embodied carbon is amortised over the run
-            (``cpu-server``, ``gpu-server``), ``auto`` to pick ``gpu-server`` when NVML sees
+            (``cpu-server``, ``gpu-server``), ``auto`` to pick ``gpu-server`` when NVML finds
             a GPU and ``cpu-server`` otherwise, or None for no embodied share.
         scope: ``process`` counts this process and its children; ``machine`` counts every
             process. RAPL and NVML always count the whole machine.

@@ -1,4 +1,4 @@
-"""``sustainai doctor``: say which energy sensors work on this machine, and why others do not."""
+"""``sustainai doctor``: list the energy sensors usable on this machine, and why others are not."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def start_sensors(
 
     RAPL covers CPU and DRAM and NVML covers GPUs, so both run when both work. The CPU-time
     estimator runs whenever RAPL does not. Each sensor that fails to start is skipped, and its
-    reason is returned so that records and ``sustainai doctor`` can say why.
+    reason is returned for the record's assumptions and for ``sustainai doctor``.
 
     Args:
         scope: Scope of the CPU-time estimator, ``process`` or ``machine``.

@@ -3,7 +3,7 @@
 CPU energy is busy CPU-seconds times an assumed power per busy logical CPU. Idle power is
 not counted, because it would be drawn without the job too. RAM energy is the mean resident
 memory times an assumed power per GB. Both constants are rough: the result is an estimate,
-and every record built from it says so.
+and every record built from it is marked as one.
 
 Two scopes exist. ``process`` counts the CPU time of this process (all its threads) and of
 its children once they have been waited for, from ``time.process_time()`` and
@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Power of one fully busy logical CPU. A 280 W, 64-core, 128-thread server CPU draws about
 # 2.2 W per thread and a 150 W, 20-core, 40-thread one about 3.8 W; codecarbon 3.3.2 uses 4 W
-# per thread when it knows nothing about the CPU.
+# per thread for a CPU missing from its power table.
 DEFAULT_WATTS_PER_CORE = 4.0
 # Green Algorithms (Lannelongue et al., 2021) assume 0.3725 W per GB of memory.
 DEFAULT_RAM_WATTS_PER_GB = 0.3725
@@ -223,9 +223,9 @@ class CpuTimeSensor(Sensor):
     def follow_process(self, pid: int) -> None:
         """Count the memory of child process ``pid`` instead of this process's (process scope).
 
-        A child's memory is its peak resident set size from ``getrusage(RUSAGE_CHILDREN)``
-        once it has been waited for, held for the whole run: an upper bound, because a child
-        that exits before the first sampling tick would otherwise leave no reading at all.
+        The child's memory is its peak resident set size from ``getrusage(RUSAGE_CHILDREN)``
+        after it has been waited for, counted for the whole run. This is an upper bound, used
+        because a child that exits before the first sampling tick leaves no sampled reading.
         """
         self._statm = self._proc_root / str(pid) / "statm"
         self._child_peak_start_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
