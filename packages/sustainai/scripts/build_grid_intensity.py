@@ -103,6 +103,29 @@ CLOUD_REGIONS = [
 GCP_REGION_FIXES = {"me-cenrtal1": "me-central1"}  # a typo in the input file
 
 
+def _world_row(owid: dict[str, dict[str, object]]) -> dict[str, object]:
+    """Weight each country's intensity by its generation (``total_TWh``) into a world mean."""
+    generation = sum(float(entry["total_TWh"]) for entry in owid.values())
+    weighted = sum(
+        float(entry["carbon_intensity"]) * float(entry["total_TWh"]) for entry in owid.values()
+    )
+    years = sorted({int(entry["year"]) for entry in owid.values()})
+    return {
+        "region": "WORLD",
+        "name": "World",
+        "kind": "world",
+        "provider": "",
+        "country_iso3": "",
+        "g_co2e_per_kwh": round(weighted / generation, 1),
+        "year": max(years),
+        "source": (
+            f"derived: generation-weighted mean of the {len(owid)} country rows "
+            f"({generation:,.0f} TWh; data years {years[0]}-{years[-1]}, mostly {max(years)}), "
+            + OWID_SOURCE
+        ),
+    }
+
+
 def build(data_dir: Path) -> list[dict[str, object]]:
     """Assemble the table rows from the data files under codecarbon's ``data`` folder."""
     owid = json.loads((data_dir / "private_infra" / "global_energy_mix.json").read_text())
@@ -121,6 +144,7 @@ def build(data_dir: Path) -> list[dict[str, object]]:
                 "source": OWID_SOURCE,
             }
         )
+    rows.append(_world_row(owid))
     with (data_dir / "cloud" / "impact.csv").open(encoding="utf-8-sig", newline="") as f:
         for record in csv.DictReader(f):
             if record["provider"] != "gcp":

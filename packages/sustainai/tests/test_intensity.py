@@ -93,3 +93,13 @@ def test_unknown_region_is_value_error():
 def test_list_regions_search():
     rows = list_regions(search="frankfurt")
     assert {row.region for row in rows} >= {"aws:eu-central-1", "azure:germanywestcentral"}
+
+
+def test_world_row_is_generation_weighted_mean():
+    world = lookup_intensity("WORLD")
+    assert world.kind == "world"
+    assert lookup_intensity("world") == world
+    # The generation weights are not in the table, so check the bounds and the stated method.
+    countries = [row.g_co2e_per_kwh for row in list_regions(kind="country")]
+    assert min(countries) < world.g_co2e_per_kwh < max(countries)
+    assert "generation-weighted" in world.source

@@ -1,6 +1,7 @@
 """Grid carbon intensity per country and per cloud region, from the table shipped in the wheel.
 
-Country rows use ISO 3166 alpha-3 codes (``FRA``); cloud rows use ``provider:region``
+Country rows use ISO 3166 alpha-3 codes (``FRA``), the world mean is ``WORLD``, and cloud
+rows use ``provider:region``
 (``aws:us-east-1``, ``gcp:europe-west1``, ``azure:westeurope``). A bare cloud region id
 (``us-east-1``) and a country name (``France``) are accepted where they match one row.
 Every row carries its year and source; ``LICENSES-DATA.md`` next to the table lists the
@@ -45,7 +46,7 @@ class GridIntensity:
         g_co2e_per_kwh: Grid intensity in grams of CO2-equivalent per kWh (location-based).
         year: Year the value describes.
         source: Where the value comes from, including any caveat.
-        kind: ``country`` or ``cloud``.
+        kind: ``country``, ``cloud`` or ``world`` (the generation-weighted world mean).
         provider: Cloud provider (``aws``, ``gcp``, ``azure``), empty for countries.
         country_iso3: ISO 3166 alpha-3 code of the country that hosts the region.
     """
@@ -155,7 +156,7 @@ def list_regions(search: str | None = None, kind: str | None = None) -> list[Gri
 
     Args:
         search: Case-insensitive substring matched against region key, name and country code.
-        kind: ``country`` or ``cloud`` to keep one kind only.
+        kind: ``country``, ``cloud`` or ``world`` to keep one kind only.
 
     Returns:
         Matching rows in table order.

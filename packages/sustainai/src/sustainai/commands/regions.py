@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--search", metavar="TEXT", help="keep rows whose key, name or country code contains TEXT"
     )
     parser.add_argument(
-        "--kind", choices=("country", "cloud"), help="keep only countries or only cloud regions"
+        "--kind",
+        choices=("country", "cloud", "world"),
+        help="keep only countries, cloud regions or the world mean",
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format"
