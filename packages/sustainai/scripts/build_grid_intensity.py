@@ -12,7 +12,7 @@ Inputs (none is downloaded; pass the paths of local copies):
   codecarbon's ``codecarbon/data/private_infra/2023/usa_emissions.json``.
 
 AWS and Azure publish no per-region grid intensity, so their regions take the eGRID value of
-the US state or the Our World in Data value of the country that hosts them; the ``source``
+the US state or the Our World in Data value of the country that hosts them. The ``source``
 column of each row names the data set used.
 
 Usage::
