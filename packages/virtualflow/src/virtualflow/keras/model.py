@@ -265,6 +265,13 @@ class VirtualNodeModel(keras.Model):
             )
             raise PlanError(msg)
         strategy = self.distribute_strategy
+        if strategy.num_replicas_in_sync != self.plan.num_devices:
+            msg = (
+                f"the plan has {self.plan.num_devices} devices but the strategy has "
+                f"{strategy.num_replicas_in_sync} replicas; build the plan for the strategy's "
+                "replica count"
+            )
+            raise DeviceConfigurationError(msg)
         if self._global_step_fn is None:
 
             @tf.function
