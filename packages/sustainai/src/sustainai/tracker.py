@@ -17,15 +17,12 @@ import math
 import os
 import threading
 import time
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sustainai.carbon import market_based_emissions_kg, operational_emissions_kg
-from sustainai.embodied import HardwareProfile, amortised_embodied_kg, hardware_profile
+from sustainai.accounting import RunSettings, TrackingResult, build_record
+from sustainai.embodied import HardwareProfile, hardware_profile
 from sustainai.errors import (
     SensorError,
     TrackerConfigError,
@@ -33,8 +30,7 @@ from sustainai.errors import (
     UnknownRegionError,
 )
 from sustainai.intensity import GridIntensity, lookup_intensity
-from sustainai.records import COLUMNS, append_record, check_records_file
-from sustainai.runinfo import machine_info
+from sustainai.records import append_record, check_records_file
 from sustainai.sensors import (
     DEFAULT_POWERCAP_ROOT,
     DEFAULT_RAM_WATTS_PER_GB,
@@ -54,65 +50,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 # of the shipped intensity table.
 DEFAULT_REGION = "WORLD"
 REGION_VARIABLE = "SUSTAINAI_REGION"
-_SECONDS_PER_HOUR = 3600.0
-
-
-@dataclass(frozen=True)
-class TrackingResult:
-    """Outcome of one tracked run.
-
-    Attributes:
-        record: The full record, keyed by ``sustainai.records.COLUMNS``.
-        output: The CSV file the record was appended to, or None when none was written.
-    """
-
-    record: Mapping[str, Any]
-    output: Path | None
-
-    @property
-    def energy_kwh(self) -> float:
-        """Facility energy (IT energy times PUE) in kWh."""
-        return self.record["energy_consumed"]
-
-    @property
-    def emissions_kg(self) -> float:
-        """Location-based operational emissions in kg CO2e."""
-        return self.record["emissions"]
-
-    @property
-    def emissions_market_kg(self) -> float:
-        """Market-based operational emissions in kg CO2e."""
-        return self.record["emissions_market_kg"]
-
-    @property
-    def embodied_kg(self) -> float:
-        """Amortised embodied emissions in kg CO2e (0 when no hardware was named)."""
-        return self.record["embodied_emissions_kg"] or 0.0
-
-    @property
-    def measured(self) -> bool:
-        """True when every energy figure comes from a hardware sensor."""
-        return bool(self.record["measured"])
-
-    def summary_line(self) -> str:
-        """Return a one-line summary; it starts with ESTIMATE when nothing was measured."""
-        record = self.record
-        if record["measured"]:
-            prefix = ""
-        elif "+" in record["energy_method"]:
-            prefix = "PARTLY ESTIMATED (some components have no power sensor): "
-        else:
-            prefix = "ESTIMATE (no power sensor, energy from CPU time): "
-        region = record["country_iso_code"] or record["cloud_region"] or record["region"]
-        return (
-            f"{prefix}{record['project_name']}/{record['phase']} {record['status']}: "
-            f"{record['duration']:.1f} s, {record['energy_consumed']:.3g} kWh, "
-            f"{record['emissions']:.3g} kg CO2e location-based "
-            f"({region}, {record['g_co2e_per_kwh']:g} g/kWh, PUE {record['pue']:g}), "
-            f"{record['emissions_market_kg']:.3g} kg market-based, "
-            f"{self.embodied_kg:.3g} kg embodied ({record['hardware'] or 'none'}), "
-            f"method {record['energy_method']}"
-        )
 
 
 def _require_number(name: str, value: object, low: float, high: float = math.inf) -> float:
@@ -340,120 +277,25 @@ class Tracker:
         """
         results = self._halt()
         duration_s = time.perf_counter() - self._start_perf
-        record = self._build_record(results, duration_s, status, exit_code)
+        settings = RunSettings(
+            project=self.project,
+            phase=self.phase,
+            experiment_id=self.experiment_id,
+            intensity=self._intensity,
+            pue=self.pue,
+            renewable_fraction=self.renewable_fraction,
+            residual_g_co2e_per_kwh=self.residual_g_co2e_per_kwh,
+            profile=self._profile,
+            interval_s=self.interval_s,
+            scope=str(self._sensor_options["scope"]),
+            skipped=dict(self._skipped),
+            sample_errors=tuple(self._sample_errors),
+        )
+        record = build_record(results, settings, duration_s, status, exit_code)
         if self.output is not None:
             append_record(self.output, record)
         self.result = TrackingResult(record, self.output)
         return self.result
-
-    def _build_record(
-        self, results: list[EnergyResult], duration_s: float, status: str, exit_code: int | None
-    ) -> dict[str, Any]:
-        from sustainai import __version__  # the package is fully imported by now
-
-        intensity = self._intensity
-        pue = self.pue
-        cpu_kwh = sum(result.cpu_energy_kwh for result in results)
-        gpu_kwh = sum(result.gpu_energy_kwh for result in results)
-        ram_kwh = sum(result.ram_energy_kwh for result in results)
-        it_kwh = cpu_kwh + gpu_kwh + ram_kwh
-        emissions = operational_emissions_kg(it_kwh, intensity.g_co2e_per_kwh, pue)
-        residual = self.residual_g_co2e_per_kwh
-        assumptions: dict[str, str] = {}
-        for result in results:
-            for component, text in result.assumptions.items():
-                key = (
-                    component if component not in assumptions else f"{component} ({result.sensor})"
-                )
-                assumptions[key] = text
-        if residual is None:
-            residual = intensity.g_co2e_per_kwh
-            assumptions["market"] = (
-                "no residual-mix intensity given: the uncovered share is charged at the "
-                "location-based intensity"
-            )
-        market = market_based_emissions_kg(it_kwh, pue, self.renewable_fraction, residual)
-        embodied = None
-        if self._profile is not None:
-            profile = self._profile
-            embodied = amortised_embodied_kg(
-                profile.embodied_kg,
-                duration_s / _SECONDS_PER_HOUR,
-                profile.lifetime_years,
-                profile.utilisation,
-            )
-            assumptions["embodied"] = (
-                f"one {profile.name} ({profile.embodied_kg:g} kg CO2e) for the wall time, "
-                f"{profile.lifetime_years:g}-year life at {profile.utilisation:g} utilisation"
-            )
-        for name, reason in self._skipped.items():
-            assumptions[f"sensor {name} unused"] = reason
-        if self._sample_errors:
-            assumptions["sampling errors"] = "; ".join(self._sample_errors)
-        methods = [result.energy_method for result in results]
-        cloud = intensity.kind == "cloud"
-        duration = max(duration_s, 1e-9)
-        record: dict[str, Any] = {
-            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-            "project_name": self.project,
-            "run_id": str(uuid.uuid4()),
-            "experiment_id": self.experiment_id,
-            "duration": duration_s,
-            "emissions": emissions,
-            "emissions_rate": emissions / duration,
-            "cpu_power": cpu_kwh * pue * 3.6e6 / duration,
-            "gpu_power": gpu_kwh * pue * 3.6e6 / duration,
-            "ram_power": ram_kwh * pue * 3.6e6 / duration,
-            "cpu_energy": cpu_kwh * pue,
-            "gpu_energy": gpu_kwh * pue,
-            "ram_energy": ram_kwh * pue,
-            "energy_consumed": it_kwh * pue,
-            "water_consumed": 0.0,
-            "country_name": intensity.name if not cloud else "",
-            "country_iso_code": intensity.country_iso3 or (intensity.region if not cloud else ""),
-            "region": "",
-            "cloud_provider": intensity.provider,
-            "cloud_region": intensity.region.split(":", 1)[-1] if cloud else "",
-            "codecarbon_version": "",
-            "gpu_count": sum(result.gpu_count for result in results),
-            "gpu_model": ", ".join(result.gpu_model for result in results if result.gpu_model),
-            "longitude": None,
-            "latitude": None,
-            "tracking_mode": self._tracking_mode(results),
-            "cpu_utilization_percent": None,
-            "gpu_utilization_percent": None,
-            "ram_utilization_percent": None,
-            "ram_used_gb": None,
-            "on_cloud": "Y" if cloud else "N",
-            "pue": pue,
-            "wue": 0.0,
-            "phase": self.phase,
-            "status": status,
-            "exit_code": exit_code,
-            "energy_method": "+".join(methods),
-            "measured": all(result.measured for result in results),
-            "it_energy_kwh": it_kwh,
-            "g_co2e_per_kwh": intensity.g_co2e_per_kwh,
-            "intensity_year": intensity.year,
-            "intensity_source": intensity.source,
-            "renewable_fraction": self.renewable_fraction,
-            "residual_g_co2e_per_kwh": residual,
-            "emissions_market_kg": market,
-            "hardware": self._profile.name if self._profile is not None else "",
-            "embodied_emissions_kg": embodied,
-            "total_emissions_kg": emissions + (embodied or 0.0),
-            "sampling_interval_s": self.interval_s,
-            "samples": max((result.samples for result in results), default=0),
-            "assumptions": assumptions,
-            "sustainai_version": __version__,
-        }
-        record.update(machine_info())
-        return {name: record[name] for name in COLUMNS}
-
-    def _tracking_mode(self, results: list[EnergyResult]) -> str:
-        if any(result.sensor == "cpu-time" for result in results):
-            return str(self._sensor_options["scope"])
-        return "machine"
 
     def __enter__(self) -> Tracker:
         return self.start()
