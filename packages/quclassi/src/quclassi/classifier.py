@@ -420,12 +420,17 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             "params": self.params_.copy(),
         }
 
-    def save(self, path: Any) -> None:
-        """Write the fitted model to a versioned JSON file, atomically."""
+    def save(self, path: Any, metadata: dict[str, Any] | None = None) -> None:
+        """Write the fitted model to a versioned JSON file, atomically.
+
+        Args:
+            path: Target file.
+            metadata: Extra JSON-serialisable facts to store, read back as ``metadata_``.
+        """
         from quclassi.model_io import save_model
 
         self._check_fitted()
-        save_model(self, path)
+        save_model(self, path, metadata)
 
     @classmethod
     def load(cls, path: Any) -> QuClassiClassifier:
@@ -458,7 +463,7 @@ class _EpochProgress:
     def _report(self, epoch: int, loss: float) -> None:
         if self._bar is not None:
             self._bar.update(1)
-            self._bar.set_postfix(loss=f"{loss:.4f}")
+            self._bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
         if self.verbose >= 2:
             logger.info("epoch %d: loss %.6f", epoch, loss)
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
+from quclassi.commands import bench, circuit, evaluate, predict, train
 from quclassi.errors import QuClassiError
 
 __all__ = ["build_parser", "main"]
@@ -32,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only results and errors"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    del subparsers  # Subcommand modules call their register(subparsers) here.
+    train.register(subparsers)
+    evaluate.register(subparsers)
+    predict.register(subparsers)
+    circuit.register(subparsers)
+    bench.register(subparsers)
     return parser
 
 

@@ -66,8 +66,16 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def model_to_dict(model: QuClassiClassifier) -> dict[str, Any]:
-    """Return the JSON-serialisable content of a fitted model's file."""
+def model_to_dict(
+    model: QuClassiClassifier, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the JSON-serialisable content of a fitted model's file.
+
+    Args:
+        model: A fitted classifier.
+        metadata: Extra JSON-serialisable facts stored as they are, for example the data set
+            and split the command line trained on.
+    """
     settings = {name: _plain(getattr(model, name)) for name in _SETTINGS}
     settings["backend"] = model._backend_name()
     options = settings["backend_options"]
@@ -93,12 +101,17 @@ def model_to_dict(model: QuClassiClassifier) -> dict[str, Any]:
         "loss_history": [float(loss) for loss in model.loss_history_],
         "validation_loss_history": [float(loss) for loss in model.validation_loss_history_],
         "best_epoch": model.best_epoch_,
+        "metadata": dict(metadata or {}),
     }
 
 
-def save_model(model: QuClassiClassifier, path: str | os.PathLike[str]) -> None:
-    """Write a fitted model to ``path`` as JSON, atomically."""
-    text = json.dumps(model_to_dict(model), indent=1, allow_nan=False)
+def save_model(
+    model: QuClassiClassifier,
+    path: str | os.PathLike[str],
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Write a fitted model and optional ``metadata`` to ``path`` as JSON, atomically."""
+    text = json.dumps(model_to_dict(model, metadata), indent=1, allow_nan=False)
     write_text_atomic(path, text + "\n")
 
 
@@ -161,4 +174,5 @@ def _build(cls: type[QuClassiClassifier], content: dict[str, Any]) -> QuClassiCl
     model.best_epoch_ = content.get("best_epoch")
     model.n_iter_ = len(model.loss_history_)
     model.backend_ = None
+    model.metadata_ = dict(content.get("metadata") or {})
     return model

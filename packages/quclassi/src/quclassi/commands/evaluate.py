@@ -1,0 +1,114 @@
+"""``quclassi evaluate``: score a saved model on a data set's test split."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from quclassi.commands.common import (
+    add_backend_arguments,
+    add_dataset_arguments,
+    add_format_argument,
+    backend_options,
+    print_result,
+)
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``evaluate`` subcommand."""
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score a saved model on a data set's test split",
+        description=(
+            "Load a model written by 'quclassi train --out' and report its accuracy and "
+            "confusion matrix on the test split. Without --dataset, the data set, classes, "
+            "split and seed stored in the model file are used, so the split matches training."
+        ),
+    )
+    parser.add_argument("--model", required=True, metavar="PATH", help="model JSON file")
+    add_dataset_arguments(parser, required=False)
+    parser.set_defaults(test_size=None, seed=None)
+    add_backend_arguments(parser, default=None)
+    parser.add_argument(
+        "--split",
+        choices=["test", "train"],
+        default="test",
+        help="which part of the split to score (default: test)",
+    )
+    parser.add_argument(
+        "--plot-confusion", metavar="PNG", help="write the confusion matrix as a PNG"
+    )
+    add_format_argument(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model and data, score, and print the result."""
+    from quclassi.classifier import QuClassiClassifier
+    from quclassi.datasets import load_dataset, parse_classes
+    from quclassi.errors import DatasetError
+
+    start = time.perf_counter()
+    model = QuClassiClassifier.load(args.model)
+    stored = model.metadata_
+    dataset_name = args.dataset or stored.get("dataset")
+    if dataset_name is None:
+        msg = f"model {args.model!r} stores no data set name; pass --dataset"
+        raise DatasetError(msg)
+    if args.classes is not None:
+        classes = parse_classes(args.classes)
+    elif args.dataset is None and stored.get("classes"):
+        classes = parse_classes(stored["classes"])
+    else:
+        classes = [str(label) for label in model.classes_.tolist()]
+    dataset = load_dataset(
+        dataset_name,
+        classes=classes,
+        test_size=args.test_size if args.test_size is not None else stored.get("test_size", 0.25),
+        seed=args.seed if args.seed is not None else stored.get("seed", 0),
+    )
+    if args.backend is not None or args.shots is not None or args.backend_option:
+        model.set_params(
+            backend=args.backend or model.backend,
+            shots=args.shots,
+            backend_options=backend_options(args.backend_option) or model.backend_options,
+        )
+        model.backend_ = None
+    x, y = (
+        (dataset.x_test, dataset.y_test)
+        if args.split == "test"
+        else (
+            dataset.x_train,
+            dataset.y_train,
+        )
+    )
+    predicted = model.predict(x)
+    labels = model.classes_.tolist()
+    from quclassi.plots import confusion_matrix
+
+    matrix = confusion_matrix(y, predicted, labels)
+    if args.plot_confusion:
+        from quclassi.plots import plot_confusion
+
+        plot_confusion(matrix, labels, args.plot_confusion)
+        logger.info("wrote confusion matrix to %s", args.plot_confusion)
+    result = {
+        "model": str(args.model),
+        "dataset": dataset_name,
+        "split": args.split,
+        "samples": int(y.size),
+        f"{args.split}_accuracy": float(np.mean(predicted == y)),
+        "classes": [str(label) for label in labels],
+        "confusion_matrix": matrix.tolist(),
+        "wall_s": time.perf_counter() - start,
+    }
+    print_result(result, args.format)
+    return 0

