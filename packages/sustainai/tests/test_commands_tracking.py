@@ -1,5 +1,8 @@
 import json
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -142,3 +145,25 @@ def test_child_memory_counted(output, capsys):
     # The child touched 200 MB, so its peak RSS is at least 0.2 GB at 0.3725 W/GB.
     assert record["ram_energy"] >= 0.2 * 0.3725 * record["duration"] / 3.6e6 * 0.99
     assert "peak resident set size" in record["assumptions"]["ram"]
+
+
+def test_sigterm_to_wrapper_reaches_child(tmp_path):
+    output = tmp_path / "emissions.csv"
+    ready = tmp_path / "ready"
+    child = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(60)"
+    wrapper = subprocess.Popen(
+        [PYTHON, "-m", "sustainai", "track", "--region", "FRA", "--output", str(output),
+         "--", PYTHON, "-c", child],
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    wrapper.send_signal(signal.SIGTERM)
+    _, err = wrapper.communicate(timeout=30)
+    # The wrapper forwards SIGTERM, the child dies of it, and the wrapper exits with 128 + 15.
+    assert wrapper.returncode == 128 + signal.SIGTERM
+    assert "killed by SIGTERM" in err
+    (record,) = read_records(output)
+    assert record["status"] == "killed by SIGTERM"

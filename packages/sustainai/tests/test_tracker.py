@@ -214,3 +214,20 @@ def test_region_from_environment(monkeypatch):
     record = tracker.start().stop().record
     assert record["country_iso_code"] == "SWE"
     assert record["g_co2e_per_kwh"] == lookup_intensity("SWE").g_co2e_per_kwh
+
+
+def test_rapl_tree_measured_without_estimate(tmp_path):
+    zone = tmp_path / "intel-rapl:0"
+    zone.mkdir()
+    (zone / "name").write_text("package-0\n")
+    (zone / "energy_uj").write_text("1000\n")
+    (zone / "max_energy_range_uj").write_text("262143328850\n")
+    tracker = sustainai.Tracker(region="FRA", output=None, powercap_root=tmp_path, use_nvml=False)
+    tracker.start()
+    (zone / "energy_uj").write_text(f"{1000 + 36_000_000}\n")
+    record = tracker.stop().record
+    # 36 J = 1e-5 kWh from the package counter; no estimator runs next to RAPL.
+    assert record["cpu_energy"] == pytest.approx(1e-5)
+    assert record["measured"] is True
+    assert record["energy_method"] == "rapl"
+    assert record["tracking_mode"] == "machine"
