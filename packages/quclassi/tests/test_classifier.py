@@ -261,3 +261,19 @@ def test_missing_extra_names_pip_line(monkeypatch):
 def test_invalid_settings_rejected(setting, value):
     with pytest.raises(InvalidInputError, match=setting):
         QuClassiClassifier(**{setting: value}).fit(np.eye(2), [0, 1])
+
+
+def test_to_qiskit_builds_one_circuit_per_class(fitted, digits_36):
+    pytest.importorskip("qiskit")
+    from qiskit.quantum_info import Statevector
+
+    _, x_test, _, _ = digits_36
+    circuits = fitted.to_qiskit(x_test[0])
+    assert [circuit.name for circuit in circuits] == ["quclassi_class_3", "quclassi_class_6"]
+    # 2 qubits per register: ancilla + trained + data = 5 qubits.
+    assert all(circuit.num_qubits == 5 for circuit in circuits)
+    # Independent check: the exported circuit's ancilla P(0) equals 1/2 + F/2.
+    fidelities = fitted.fidelities(x_test[:1])[0]
+    for circuit, fidelity in zip(circuits, fidelities, strict=True):
+        state = Statevector(circuit.remove_final_measurements(inplace=False))
+        assert state.probabilities([0])[0] == pytest.approx(0.5 + fidelity / 2, abs=1e-10)

@@ -420,6 +420,23 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             "params": self.params_.copy(),
         }
 
+    def to_qiskit(self, x: Any) -> list[Any]:
+        """Build the measured SWAP-test circuits of one sample, one Qiskit circuit per class.
+
+        Args:
+            x: One sample's raw features, shape (d,) or (1, d).
+
+        Returns:
+            Qiskit ``QuantumCircuit`` objects with ``2 n + 1`` qubits, named
+            ``quclassi_class_<label>``. Needs the ``quclassi[qiskit]`` extra.
+        """
+        from quclassi.export import swap_test_circuits
+
+        angles = self.encode(np.reshape(np.asarray(x, dtype=float), (1, -1)))[0]
+        return swap_test_circuits(
+            self.structure_, self.n_qubits_, self.params_, angles, labels=self.classes_.tolist()
+        )
+
     def save(self, path: Any, metadata: dict[str, Any] | None = None) -> None:
         """Write the fitted model to a versioned JSON file, atomically.
 

@@ -101,20 +101,24 @@ def _initial_states(n_states: int, n_qubits: int) -> np.ndarray:
     return states
 
 
-def trained_states(structure: str, n_qubits: int, params: np.ndarray) -> np.ndarray:
+def trained_states(
+    structure: str, n_qubits: int, params: np.ndarray, gates: list[Gate] | None = None
+) -> np.ndarray:
     """Simulate the trained circuit from |0...0> for every row of ``params``.
 
     Args:
         structure: Layer letters, for example ``"sd"``.
         n_qubits: Qubits in the trained register.
         params: Array (K, P), one parameter vector per row.
+        gates: ``trained_gates(structure, n_qubits)``, when the caller has it already; loops
+            that simulate many tiny batches pass it to skip rebuilding the list.
 
     Returns:
         Complex array (K, 2**n_qubits) of normalised states.
     """
     params = np.atleast_2d(np.asarray(params, dtype=float))
     states = _initial_states(params.shape[0], n_qubits)
-    for gate in trained_gates(structure, n_qubits):
+    for gate in gates if gates is not None else trained_gates(structure, n_qubits):
         states = apply_gate(states, gate_matrices(gate.name, params[:, gate.param]), gate, n_qubits)
     return states
 
