@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import time
 
 import pytest
@@ -231,3 +233,28 @@ def test_rapl_tree_measured_without_estimate(tmp_path):
     assert record["measured"] is True
     assert record["energy_method"] == "rapl"
     assert record["tracking_mode"] == "machine"
+
+
+def test_record_written_at_exit_without_stop(tmp_path):
+    path = tmp_path / "emissions.csv"
+    script = (
+        "import sustainai\n"
+        f"sustainai.Tracker('left', region='FRA', output={str(path)!r}).start()\n"
+        "raise SystemExit(4)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 4, done.stderr
+    (record,) = read_records(path)
+    assert record["project_name"] == "left"
+    assert record["status"] == "exited before stop()"
+
+
+def test_unknown_hardware_fails_before_sensors(tmp_path):
+    sensor = FixedSensor()
+    tracker = sustainai.Tracker(region="FRA", output=None, hardware="gpu-serer", sensors=[sensor])
+    with pytest.raises(sustainai.UnknownHardwareError, match="gpu-server"):
+        tracker.start()
+    assert sensor.samples == 0
+    assert not tracker.running

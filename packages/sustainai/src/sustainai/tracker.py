@@ -11,12 +11,14 @@ The tracking path imports only the standard library and sustainai's own light mo
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +27,7 @@ from sustainai.accounting import RunSettings, TrackingResult, build_record
 from sustainai.embodied import HardwareProfile, hardware_profile
 from sustainai.errors import (
     SensorError,
+    SustainAIError,
     TrackerConfigError,
     TrackerStateError,
     UnknownRegionError,
@@ -63,6 +66,23 @@ def _require_number(name: str, value: object, low: float, high: float = math.inf
         msg = f"{name} must be >= {low:g}{upper}, got {value!r}"
         raise TrackerConfigError(msg)
     return number
+
+
+# Trackers between start() and stop(). At interpreter exit each one still running is stopped so
+# that its record is written; a process killed by a signal it does not handle writes none.
+_RUNNING: weakref.WeakSet[Tracker] = weakref.WeakSet()
+EXIT_STATUS = "exited before stop()"
+
+
+def _stop_running_trackers() -> None:
+    for tracker in list(_RUNNING):
+        try:
+            tracker.stop(status=EXIT_STATUS)
+        except (OSError, SustainAIError) as err:
+            logger.error("could not write the emissions record at exit: %s", err)
+
+
+atexit.register(_stop_running_trackers)
 
 
 class Tracker:
@@ -184,6 +204,8 @@ class Tracker:
             msg = "the tracker is already running; call stop() before starting it again"
             raise TrackerStateError(msg)
         self._intensity = self._lookup_region()
+        # A named hardware row is checked before any sensor starts, so a typo leaks nothing.
+        named_profile = None if self.hardware in (None, "auto") else hardware_profile(self.hardware)
         if self.output is not None:
             check_records_file(self.output)
         if self._given_sensors is not None:
@@ -195,7 +217,7 @@ class Tracker:
             self._sensors, self._skipped = start_sensors(**self._sensor_options)
         for name, reason in self._skipped.items():
             logger.debug("sensor %s not used: %s", name, reason)
-        self._profile = self._resolve_hardware()
+        self._profile = named_profile if named_profile is not None else self._auto_hardware()
         self._sample_errors = []
         self._stop_event.clear()
         self.result = None
@@ -203,6 +225,7 @@ class Tracker:
         self._thread = threading.Thread(target=self._sample_loop, name="sustainai-sampler")
         self._thread.daemon = True
         self._thread.start()
+        _RUNNING.add(self)
         return self
 
     def _lookup_region(self) -> GridIntensity:
@@ -221,13 +244,11 @@ class Tracker:
             )
             raise TrackerConfigError(msg) from err
 
-    def _resolve_hardware(self) -> HardwareProfile | None:
+    def _auto_hardware(self) -> HardwareProfile | None:
         if self.hardware is None:
             return None
-        if self.hardware == "auto":
-            has_gpu = any(sensor.name == "nvml" for sensor in self._sensors)
-            return hardware_profile("gpu-server" if has_gpu else "cpu-server")
-        return hardware_profile(self.hardware)
+        has_gpu = any(sensor.name == "nvml" for sensor in self._sensors)
+        return hardware_profile("gpu-server" if has_gpu else "cpu-server")
 
     def _sample_loop(self) -> None:
         while not self._stop_event.wait(self.interval_s):
@@ -247,6 +268,7 @@ class Tracker:
         self._stop_event.set()
         self._thread.join()
         self._thread = None
+        _RUNNING.discard(self)
         return [sensor.stop() for sensor in self._sensors]
 
     def follow_process(self, pid: int) -> None:
