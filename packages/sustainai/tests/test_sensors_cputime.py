@@ -129,3 +129,17 @@ def test_stat_without_cpu_line(tmp_path):
     (tmp_path / "stat").write_text("intr 0\n")
     with pytest.raises(SensorError, match="no aggregate 'cpu' line"):
         read_busy_cpu_seconds(tmp_path / "stat", 100)
+
+
+def test_machine_scope_utilisation_and_memory(proc, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    clock = FakeClock()
+    write_meminfo(proc, 10_000_000, 2_187_500)
+    sensor = CpuTimeSensor(scope="machine", proc_root=proc, clock_ticks_per_s=100, clock=clock)
+    sensor.start()
+    write_stat(proc, 1000 + 36_000, 0, 500, 9000, 100, 0, 0, 0)
+    clock.now += 360.0
+    result = sensor.stop()
+    # 360 busy CPU-seconds over 360 s on 2 CPUs is 50 % busy; memory stayed at 8 GB.
+    assert result.cpu_utilization_percent == pytest.approx(50.0)
+    assert result.ram_used_gb == pytest.approx(8.0)

@@ -117,6 +117,11 @@ class RunSettings:
     sample_errors: tuple[str, ...] = ()
 
 
+def _first_known(results: list[EnergyResult], name: str) -> float | None:
+    values = [getattr(result, name) for result in results if getattr(result, name) is not None]
+    return values[0] if values else None
+
+
 def _tracking_mode(results: list[EnergyResult], scope: str) -> str:
     if any(result.sensor == "cpu-time" for result in results):
         return scope
@@ -211,10 +216,10 @@ def build_record(
         "longitude": None,
         "latitude": None,
         "tracking_mode": _tracking_mode(results, settings.scope),
-        "cpu_utilization_percent": None,
+        "cpu_utilization_percent": _first_known(results, "cpu_utilization_percent"),
         "gpu_utilization_percent": None,
         "ram_utilization_percent": None,
-        "ram_used_gb": None,
+        "ram_used_gb": _first_known(results, "ram_used_gb"),
         "on_cloud": "Y" if cloud else "N",
         "pue": pue,
         "wue": 0.0,

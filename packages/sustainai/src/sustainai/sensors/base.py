@@ -52,6 +52,8 @@ class EnergyResult:
         gpu_count: Number of GPUs read.
         gpu_model: GPU model names joined with ``", "``.
         samples: Number of readings taken.
+        cpu_utilization_percent: Busy share of all logical CPUs over the run, if known.
+        ram_used_gb: Mean memory counted over the run in GB, if known.
         assumptions: What the figures rest on, keyed by component, as plain sentences.
     """
 
@@ -65,6 +67,8 @@ class EnergyResult:
     gpu_count: int = 0
     gpu_model: str = ""
     samples: int = 0
+    cpu_utilization_percent: float | None = None
+    ram_used_gb: float | None = None
     assumptions: Mapping[str, str] = field(default_factory=dict)
 
     @property

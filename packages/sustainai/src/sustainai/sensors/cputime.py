@@ -288,5 +288,11 @@ class CpuTimeSensor(Sensor):
             cpu_energy_kwh=cpu_joules / 3.6e6,
             ram_energy_kwh=ram_joules / 3.6e6,
             samples=self._samples,
+            cpu_utilization_percent=(
+                100.0 * busy_cpu_s / (duration_s * (os.cpu_count() or 1))
+                if duration_s > 0
+                else None
+            ),
+            ram_used_gb=memory_gb_s / duration_s if duration_s > 0 else None,
             assumptions=assumptions,
         )
