@@ -194,6 +194,8 @@ def test_unknown_region_fails_before_writing(tmp_path):
         ("pue", 0.9, "pue must be >= 1"),
         ("renewable_fraction", 1.5, "renewable_fraction must be >= 0 and <= 1"),
         ("residual_g_co2e_per_kwh", -1, "residual_g_co2e_per_kwh must be >= 0"),
+        ("scope", "cluster", "scope must be 'process' or 'machine'"),
+        ("watts_per_core", -4, "watts_per_core must be >= 0"),
     ],
 )
 def test_invalid_settings(setting, value, message):

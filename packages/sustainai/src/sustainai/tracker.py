@@ -68,6 +68,13 @@ def _require_number(name: str, value: object, low: float, high: float = math.inf
     return number
 
 
+def _require_scope(scope: str) -> str:
+    if scope not in ("process", "machine"):
+        msg = f"scope must be 'process' or 'machine', got {scope!r}"
+        raise TrackerConfigError(msg)
+    return scope
+
+
 # Trackers between start() and stop(). At interpreter exit each one still running is stopped so
 # that its record is written; a process killed by a signal it does not handle writes none.
 _RUNNING: weakref.WeakSet[Tracker] = weakref.WeakSet()
@@ -162,12 +169,12 @@ class Tracker:
         )
         self.hardware = hardware
         self._sensor_options = {
-            "scope": scope,
+            "scope": _require_scope(scope),
             "use_rapl": use_rapl,
             "use_nvml": use_nvml,
             "powercap_root": powercap_root,
-            "watts_per_core": watts_per_core,
-            "ram_watts_per_gb": ram_watts_per_gb,
+            "watts_per_core": _require_number("watts_per_core", watts_per_core, 0.0),
+            "ram_watts_per_gb": _require_number("ram_watts_per_gb", ram_watts_per_gb, 0.0),
             "pid": pid,
             "include_self": include_self,
         }
