@@ -143,6 +143,11 @@ def _run(args: argparse.Namespace) -> int:
         msg = "--strategy multi-worker supports neither --resize-schedule nor --nodes-per-device"
         raise ResizeError(msg)
 
+    from virtualflow.data import check_dataset_size, load_dataset
+
+    images, labels = load_dataset(args.dataset)
+    check_dataset_size(len(images), args.global_batch)
+
     from virtualflow.keras import devices
 
     if not args.verbose:
@@ -151,22 +156,24 @@ def _run(args: argparse.Namespace) -> int:
     max_devices = max([plan.num_devices] + [count for _, count in schedule])
     if args.strategy == "mirrored":
         devices.configure_logical_devices(max_devices)
-    return _train(args, plan, schedule)
+    return _train(args, plan, schedule, images, labels)
 
 
-def _train(args: argparse.Namespace, plan: VirtualNodePlan, schedule: list[tuple[int, int]]) -> int:
+def _train(
+    args: argparse.Namespace,
+    plan: VirtualNodePlan,
+    schedule: list[tuple[int, int]],
+    images: Any,
+    labels: Any,
+) -> int:
     import keras
     from tqdm import tqdm
 
-    from virtualflow.data import check_dataset_size, load_dataset
     from virtualflow.keras import devices
     from virtualflow.keras.rundir import write_run_directory
     from virtualflow.keras.state import model_weights
     from virtualflow.keras.trainer import Run
     from virtualflow.models import build_model
-
-    images, labels = load_dataset(args.dataset)
-    check_dataset_size(len(images), args.global_batch)
 
     if args.strategy == "multi-worker":
         strategy = devices.make_multi_worker_strategy()

@@ -23,14 +23,17 @@ def model_weights(model: Any) -> dict[str, np.ndarray]:
 
 
 def get_training_state(model: Any) -> dict[str, np.ndarray]:
-    """Return the model and optimizer variables, keyed ``model/<path>`` and ``optimizer/<i>``.
+    """Return the model and optimizer variables as arrays.
+
+    Keys are ``model/<variable path>`` and ``optimizer/<index>/<variable name>``: optimizer
+    variable paths carry an instance counter that changes when the optimizer is rebuilt.
 
     The model must be compiled, and its optimizer built (after at least one step or a call to
     ``optimizer.build``).
     """
     state = {f"model/{path}": value for path, value in model_weights(model).items()}
     for index, variable in enumerate(model.optimizer.variables):
-        state[f"optimizer/{index:04d}/{variable.path}"] = np.asarray(variable.numpy())
+        state[f"optimizer/{index:04d}/{variable.name}"] = np.asarray(variable.numpy())
     return state
 
 

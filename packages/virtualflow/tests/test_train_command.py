@@ -1,0 +1,134 @@
+"""The train command: run directories, multi-worker runs and input errors."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from virtualflow.cli import main
+
+
+def train_argv(out, *extra):
+    return [
+        "train",
+        "--model",
+        "mlp",
+        "--global-batch",
+        "32",
+        "--virtual-nodes",
+        "4",
+        "--steps",
+        "3",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+        *extra,
+    ]
+
+
+def run_cli(argv, env=None):
+    # A fresh process per run: logical devices can be configured once per process only.
+    return subprocess.run(
+        [sys.executable, "-m", "virtualflow", "-q", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+        check=False,
+    )
+
+
+def test_dataset_smaller_than_batch_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--global-batch", "4096")) == 1
+    error = capsys.readouterr().err
+    assert "1797 examples" in error
+    assert "4096" in error
+
+
+def test_devices_not_dividing_nodes_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--devices", "3")) == 1
+    assert "cannot be spread evenly over 3 devices" in capsys.readouterr().err
+
+
+def test_invalid_resize_target_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--resize-schedule", "0:1,2:3")) == 1
+    assert "2:3" in capsys.readouterr().err
+
+
+def test_data_parallel_with_resize_rejected(tmp_path, capsys):
+    argv = train_argv(tmp_path / "run", "--mode", "data-parallel", "--resize-schedule", "0:1")
+    assert main(argv) == 1
+    assert "data-parallel" in capsys.readouterr().err
+
+
+@pytest.mark.heavy
+@pytest.mark.slow
+def test_train_writes_run_directory(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(train_argv(out, "--devices", "2"))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["steps"] == 3
+    assert summary["device_counts"] == [2]
+    for name in ("config.json", "metrics.csv", "weights.npz", "curves.png"):
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["plan"]["nodes_per_device"] == [2, 2]
+    lines = (out / "metrics.csv").read_text().splitlines()
+    assert lines[0] == "step,loss,accuracy,num_devices,wall_s"
+    assert len(lines) == 4
+    with np.load(out / "weights.npz") as weights:
+        assert "mlp/bn1/moving_mean" in weights.files
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+@pytest.mark.heavy
+@pytest.mark.slow
+def test_multi_worker_matches_single_device(tmp_path):
+    single = tmp_path / "single"
+    result = run_cli(train_argv(single, "--devices", "1"))
+    assert result.returncode == 0, result.stderr
+
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    processes = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        argv = train_argv(
+            tmp_path / f"worker{index}", "--devices", "2", "--strategy", "multi-worker"
+        )
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "virtualflow", "-q", *argv],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(config)},
+            )
+        )
+    try:
+        outputs = [process.communicate(timeout=300) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+    # Only worker 0 writes the run directory.
+    assert not (tmp_path / "worker1").exists()
+    with np.load(single / "weights.npz") as a, np.load(tmp_path / "worker0" / "weights.npz") as b:
+        assert a.files == b.files
+        for key in a.files:
+            np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-6, err_msg=key)
