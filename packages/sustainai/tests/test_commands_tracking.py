@@ -167,3 +167,12 @@ def test_sigterm_to_wrapper_reaches_child(tmp_path):
     assert "killed by SIGTERM" in err
     (record,) = read_records(output)
     assert record["status"] == "killed by SIGTERM"
+
+
+def test_not_executable_exits_126(output, tmp_path, capsys):
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o644)
+    assert track(output, str(script)) == 126
+    assert "cannot run" in capsys.readouterr().err
+    assert not output.exists()

@@ -89,3 +89,10 @@ def test_plot_writes_png(tmp_path):
     path = plot_report(summarise(RECORDS, ["project", "phase"]), tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [item.name for item in tmp_path.iterdir()] == ["chart.png"]
+
+
+def test_no_grouping_gives_one_row():
+    report = summarise(RECORDS, [])
+    table = report.to_table().splitlines()
+    assert len(table) == 3
+    assert table[-1].startswith("4")

@@ -93,7 +93,9 @@ class Report:
     def _rows(self) -> tuple[list[str], list[list[str]]]:
         headings = list(self.group_by) + [_HEADINGS[name] for name in self.columns]
         rows = []
-        for group in [*self.groups, {**self.totals, **dict.fromkeys(self.group_by, "")}]:
+        # Without grouping the single group equals the totals, so only the totals row is shown.
+        groups = self.groups if self.group_by else []
+        for group in [*groups, {**self.totals, **dict.fromkeys(self.group_by, "")}]:
             cells = [str(group[name]) for name in self.group_by]
             for name in self.columns:
                 value = group[name]
