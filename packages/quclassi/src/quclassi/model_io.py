@@ -80,7 +80,8 @@ def model_to_dict(
     settings["backend"] = model._backend_name()
     options = settings["backend_options"]
     if options is not None:
-        # NOTE: options such as an IonQ API key are dropped so that no secret is written.
+        # Options whose name contains "key" or "token" (an IonQ API key) are left out, so no
+        # secret is ever written to a model file.
         settings["backend_options"] = {
             key: _plain(value)
             for key, value in options.items()

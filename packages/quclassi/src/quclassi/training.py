@@ -1,7 +1,7 @@
 """Training loops of QuClassi: exact gradients with Adam or SGD, and the original paper's rule.
 
 Each class has its own parameter vector, trained on that class's samples only. The loss of
-class c is the mean of ``-log F_c(x)`` over its own training samples; ``loss_history`` records
+class c is the mean of ``-log F_c(x)`` over its own training samples. ``loss_history`` records
 the mean of the class losses after each epoch.
 """
 
@@ -302,13 +302,17 @@ def train_paper(
     schedule: Schedule,
     learning_rate: float,
 ) -> TrainingResult:
-    """Train with the update rule of the authors' example code.
+    """Train with the update rule of the authors' example (QuClassiExample, main.py).
 
     For every epoch e (from 1), every class, every own training sample (in data order) and
     every parameter j in turn: ``g = [L(theta_j + s) - L(theta_j - s)] / 2`` with
     ``L = -log F`` of that one sample and ``s = pi / (2 sqrt(e))``, then at once
     ``theta_j -= learning_rate * g``. This is a finite difference with a shrinking step, not
     the exact parameter-shift rule, and it costs two circuits per sample and parameter.
+
+    NOTE: parameters are visited in this package's numbering (every ``s`` gate, then every
+    ``d`` gate). The example visits qubit 1's RY/RZ, then the (1, 2) pair, then qubit 2, so
+    the sequential updates follow a slightly different path from the same start.
 
     Args:
         problem: Backend, circuit and encoded training data.

@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_dataset_arguments(parser)
+
     parser.add_argument(
         "--pca",
         type=positive_int,
@@ -46,6 +47,7 @@ def register(subparsers: Any) -> None:
         help="layers of each class circuit: s (RY, RZ per qubit), d (RYY, RZZ on neighbours), "
         "c (CRY, CRZ on neighbours), in order, for example sd or sdc (default: sd)",
     )
+
     parser.add_argument(
         "--epochs",
         type=positive_int,
@@ -81,6 +83,7 @@ def register(subparsers: Any) -> None:
         type=positive_int,
         help="mini-batch size of exact training (default: full batch)",
     )
+
     parser.add_argument(
         "--early-stopping",
         action="store_true",
@@ -92,7 +95,9 @@ def register(subparsers: Any) -> None:
         default=5,
         help="epochs without validation improvement before early stopping (default: 5)",
     )
+
     add_backend_arguments(parser, default="analytic")
+
     parser.add_argument("--out", metavar="PATH", help="write the trained model here as JSON")
     parser.add_argument(
         "--plot-loss", metavar="PNG", help="write the loss curve (loss per epoch) as a PNG"
