@@ -277,3 +277,26 @@ def test_to_qiskit_builds_one_circuit_per_class(fitted, digits_36):
     for circuit, fidelity in zip(circuits, fidelities, strict=True):
         state = Statevector(circuit.remove_final_measurements(inplace=False))
         assert state.probabilities([0])[0] == pytest.approx(0.5 + fidelity / 2, abs=1e-10)
+
+
+def test_set_params_after_fit_changes_backend(digits_36):
+    x_train, x_test, y_train, _ = digits_36
+    model = QuClassiClassifier(pca=4, epochs=5, random_state=0).fit(x_train, y_train)
+    exact = model.fidelities(x_test)
+    model.set_params(shots=100)
+    # 100 shots give fidelity estimates on a grid of 2/100, unlike the exact values.
+    with pytest.warns(quclassi.errors.FidelityClippedWarning):
+        noisy = model.fidelities(x_test)
+    assert not np.allclose(noisy, exact)
+    np.testing.assert_allclose(np.round(noisy * 50), noisy * 50, atol=1e-9)
+
+
+def test_import_keeps_sklearn_out():
+    import subprocess
+    import sys
+
+    probe = "import sys, quclassi, quclassi.cli; print('sklearn' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"

@@ -192,6 +192,11 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             options.setdefault("seed", seed)
         return get_backend(self.backend, **options)
 
+    def _backend_settings(self) -> tuple[Any, ...]:
+        backend = self.backend if isinstance(self.backend, str) else id(self.backend)
+        options = sorted((self.backend_options or {}).items(), key=lambda item: item[0])
+        return (backend, self.shots, repr(options))
+
     def _backend_name(self) -> str:
         if isinstance(self.backend, str):
             return self.backend.lower()
@@ -348,6 +353,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.n_iter_ = len(result.loss_history)
         self.backend_ = backend
+        self._backend_settings_ = self._backend_settings()
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
@@ -366,9 +372,11 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         """Return the fidelity of every sample with every class state, shape (N, C)."""
         angles = self.encode(X)
         backend = getattr(self, "backend_", None)
-        if backend is None:
+        # set_params after fit (another backend, shot count or option) needs a new backend.
+        if backend is None or getattr(self, "_backend_settings_", None) != self._backend_settings():
             backend = self._make_backend(self.random_state)
             self.backend_ = backend
+            self._backend_settings_ = self._backend_settings()
         return backend.fidelities(self.structure_, self.n_qubits_, self.params_, angles)
 
     def predict_proba(self, X: Any) -> np.ndarray:

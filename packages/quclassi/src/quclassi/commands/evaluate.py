@@ -81,7 +81,6 @@ def run(args: argparse.Namespace) -> int:
             shots=args.shots,
             backend_options=backend_options(args.backend_option) or model.backend_options,
         )
-        model.backend_ = None
     x, y = (
         (dataset.x_test, dataset.y_test)
         if args.split == "test"
