@@ -206,3 +206,22 @@ def test_train_with_shots(capsys):
     with pytest.warns(FidelityClippedWarning):
         result = run_json(capsys, "train", "--dataset", "iris", "--epochs", "3", "--shots", "1000")
     assert result["epochs_run"] == 3
+
+
+def test_evaluate_on_pennylane_matches_analytic(capsys, trained_model):
+    pytest.importorskip("pennylane")
+    model = str(trained_model / "model.json")
+    analytic = run_json(capsys, "evaluate", "--model", model)
+    # The PennyLane backend simulates the full 5-qubit SWAP test; exact P(0) = 1/2 + F/2 gives
+    # the same fidelities, so the same predictions.
+    pennylane = run_json(capsys, "evaluate", "--model", model, "--backend", "pennylane")
+    assert pennylane["confusion_matrix"] == analytic["confusion_matrix"]
+
+
+def test_evaluate_with_shots(capsys, trained_model):
+    model = str(trained_model / "model.json")
+    exact = run_json(capsys, "evaluate", "--model", model)
+    noisy = run_json(capsys, "evaluate", "--model", model, "--shots", "100000")
+    # With 1e5 shots each fidelity is within about 0.01 of the exact value, far below the
+    # fidelity gap between the classes for nearly all digits.
+    assert abs(noisy["test_accuracy"] - exact["test_accuracy"]) <= 0.03

@@ -12,6 +12,7 @@ from quclassi.errors import InvalidInputError
 
 __all__ = [
     "add_backend_arguments",
+    "apply_backend_arguments",
     "add_dataset_arguments",
     "add_format_argument",
     "backend_options",
@@ -128,6 +129,24 @@ def backend_options(pairs: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             options[key.strip()] = value
     return options
+
+
+def apply_backend_arguments(model: Any, args: argparse.Namespace) -> None:
+    """Switch a loaded model to the backend, shots and options given on the command line.
+
+    Without any of ``--backend``, ``--shots`` and ``--backend-option`` the model keeps the
+    settings stored in its file. A different ``--backend`` drops the stored backend options,
+    because they belong to the old backend.
+    """
+    if args.backend is None and args.shots is None and not args.backend_option:
+        return
+    options = backend_options(args.backend_option)
+    switching = args.backend is not None and args.backend != model.backend
+    if not options and not switching:
+        options = model.backend_options
+    model.set_params(
+        backend=args.backend or model.backend, shots=args.shots, backend_options=options or None
+    )
 
 
 def print_result(result: dict[str, Any], output_format: str) -> None:

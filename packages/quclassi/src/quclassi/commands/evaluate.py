@@ -13,7 +13,7 @@ from quclassi.commands.common import (
     add_backend_arguments,
     add_dataset_arguments,
     add_format_argument,
-    backend_options,
+    apply_backend_arguments,
     print_result,
 )
 
@@ -75,12 +75,7 @@ def run(args: argparse.Namespace) -> int:
         test_size=args.test_size if args.test_size is not None else stored.get("test_size", 0.25),
         seed=args.seed if args.seed is not None else stored.get("seed", 0),
     )
-    if args.backend is not None or args.shots is not None or args.backend_option:
-        model.set_params(
-            backend=args.backend or model.backend,
-            shots=args.shots,
-            backend_options=backend_options(args.backend_option) or model.backend_options,
-        )
+    apply_backend_arguments(model, args)
     x, y = (
         (dataset.x_test, dataset.y_test)
         if args.split == "test"

@@ -9,7 +9,7 @@ import logging
 import sys
 from typing import Any
 
-from quclassi.commands.common import add_backend_arguments, backend_options
+from quclassi.commands.common import add_backend_arguments, apply_backend_arguments
 
 __all__ = ["register"]
 
@@ -41,12 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from quclassi.datasets import read_csv
 
     model = QuClassiClassifier.load(args.model)
-    if args.backend is not None or args.shots is not None or args.backend_option:
-        model.set_params(
-            backend=args.backend or model.backend,
-            shots=args.shots,
-            backend_options=backend_options(args.backend_option) or model.backend_options,
-        )
+    apply_backend_arguments(model, args)
     x, _ = read_csv(args.input, require_labels=False)
     probabilities = model.predict_proba(x)
     predicted = model.classes_[probabilities.argmax(axis=1)]
