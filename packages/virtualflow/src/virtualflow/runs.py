@@ -347,6 +347,7 @@ def plot_runs(runs: list[Run], out: str | os.PathLike[str]) -> Path:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out = Path(out)
     has_accuracy = any("accuracy" in run.metrics for run in runs)
@@ -367,6 +368,7 @@ def plot_runs(runs: list[Run], out: str | os.PathLike[str]) -> Path:
         axes[1].set_ylabel("training accuracy (fraction)")
         axes[1].set_title("Accuracy")
     for axis in axes:
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.legend(fontsize="small")
         axis.grid(alpha=0.3)
     figure.tight_layout()
