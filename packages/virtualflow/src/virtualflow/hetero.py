@@ -125,8 +125,8 @@ class HeterogeneousPlan:
     Attributes:
         mode: ``"equal"`` (equal-size virtual nodes) or ``"uneven"`` (per-device batches).
         device_types: Device type of every device, in the order the groups were given.
-        assignment: Virtual nodes (equal mode) or examples (uneven mode) per device, 0 for a
-            device left idle because it would only slow the step down.
+        assignment: Virtual nodes (equal mode) or examples (uneven mode) per device. A 0
+            marks a device left idle because giving it work would not shorten the step.
         device_times_s: Predicted compute time of each device per step, in seconds.
         step_time_s: Predicted step time, the maximum of ``device_times_s``.
         plan: The plan over the active devices (those with a non-zero assignment).
