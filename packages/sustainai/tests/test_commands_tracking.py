@@ -176,3 +176,18 @@ def test_not_executable_exits_126(output, tmp_path, capsys):
     assert track(output, str(script)) == 126
     assert "cannot run" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_script_without_interpreter_exits_126(output, tmp_path, capsys):
+    script = tmp_path / "noshebang"
+    script.write_bytes(b"\x00\x01binary, not a script\n")
+    script.chmod(0o755)
+    assert track(output, str(script)) == 126
+    assert "cannot run" in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_argv0_kept_as_written(output, capfd):
+    # With -c and no further argument, sh sets $0 to its own argv[0].
+    assert track(output, "sh", "-c", "echo $0") == 0
+    assert capfd.readouterr().out == "sh\n"

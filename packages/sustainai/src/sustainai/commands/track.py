@@ -157,8 +157,11 @@ def run_tracked_command(
         return EXIT_NOT_FOUND, None
     tracker.start()
     try:
-        child = subprocess.Popen([executable, *command[1:]])
-    except (FileNotFoundError, PermissionError) as err:
+        # argv[0] stays as the user wrote it; only the executable path is resolved.
+        child = subprocess.Popen(list(command), executable=executable)
+    except OSError as err:
+        # As in POSIX shells: 127 when the file is missing, 126 when it cannot be executed
+        # (no execute permission, a folder, a script without an interpreter line).
         tracker.cancel()
         code = EXIT_NOT_FOUND if isinstance(err, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         print(f"sustainai: error: cannot run {command[0]!r}: {err.strerror}", file=sys.stderr)
