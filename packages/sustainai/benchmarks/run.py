@@ -182,7 +182,7 @@ def render(
     if any(method.startswith("estimate") for method in methods):
         energy_note = (
             f"sustainai used {', '.join(methods)}, an estimate from busy CPU-seconds × 4 W "
-            "plus resident memory × 0.3725 W/GB; codecarbon without RAPL estimates from its CPU "
+            "plus resident memory × 0.3725 W/GB. Without RAPL, codecarbon estimates from its CPU "
             "power table and load, so the two are not expected to agree"
         )
     else:

@@ -75,8 +75,8 @@ def _require_scope(scope: str) -> str:
     return scope
 
 
-# Trackers between start() and stop(). At interpreter exit each one still running is stopped so
-# that its record is written; a process killed by a signal it does not handle writes none.
+# Trackers between start() and stop(). At interpreter exit each one still running is stopped,
+# so its record is written. A process killed by a signal it does not handle writes none.
 _RUNNING: weakref.WeakSet[Tracker] = weakref.WeakSet()
 EXIT_STATUS = "exited before stop()"
 
@@ -150,7 +150,9 @@ class Tracker:
         pid: int | None = None,
         include_self: bool = True,
     ) -> None:
+        # The decorator builds a fresh tracker per call from these arguments.
         self._settings = {key: value for key, value in locals().items() if key != "self"}
+
         self.project = project
         self.phase = phase
         self.region = region
@@ -168,6 +170,7 @@ class Tracker:
             else _require_number("residual_g_co2e_per_kwh", residual_g_co2e_per_kwh, 0.0)
         )
         self.hardware = hardware
+
         self._sensor_options = {
             "scope": _require_scope(scope),
             "use_rapl": use_rapl,
@@ -178,6 +181,8 @@ class Tracker:
             "pid": pid,
             "include_self": include_self,
         }
+
+        # Run state, reset by start().
         self._given_sensors = sensors
         self._sensors: list[Sensor] = []
         self._skipped: dict[str, str] = {}

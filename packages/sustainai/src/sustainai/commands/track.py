@@ -50,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="grid region, ISO 3166 alpha-3 (FRA) or provider:region "
         f"(default: ${REGION_VARIABLE}, else {DEFAULT_REGION})",
     )
+
+    # Carbon accounting.
     parser.add_argument(
         "--pue",
         type=float,
@@ -76,6 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="hardware table row whose embodied carbon is amortised over the run, or 'none' "
         "(default: auto, gpu-server with a GPU, else cpu-server)",
     )
+
+    # Output and sampling.
     parser.add_argument(
         "--output",
         default="emissions.csv",
@@ -106,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="table",
         help="summary as one line of text or one JSON object",
     )
+
     parser.add_argument(
         "tracked_command",
         nargs=argparse.REMAINDER,
