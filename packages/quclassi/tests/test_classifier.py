@@ -300,3 +300,53 @@ def test_import_keeps_sklearn_out():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"optimizer": "sgd", "learning_rate": 0.05},
+        {"gradient": "paper", "learning_rate": 0.01},
+    ],
+)
+def test_warm_start_continues_training(digits_36, settings):
+    x_train, _, y_train, _ = digits_36
+    x_train, y_train = x_train[:60], y_train[:60]
+    base = {"pca": 4, "random_state": 2, **settings}
+    whole = QuClassiClassifier(epochs=4, **base).fit(x_train, y_train)
+    split = QuClassiClassifier(epochs=2, warm_start=True, **base).fit(x_train, y_train)
+    split.fit(x_train, y_train)
+    # SGD keeps no state between epochs and the paper shift continues from epoch 3, so two
+    # runs of 2 epochs retrace one run of 4.
+    np.testing.assert_allclose(split.params_, whole.params_, atol=1e-12)
+    np.testing.assert_allclose(split.loss_history_, whole.loss_history_, atol=1e-12)
+    assert split.n_iter_ == 4
+
+
+def test_checkpoint_resumes_after_load(digits_36, tmp_path):
+    x_train, _, y_train, _ = digits_36
+    base = {"pca": 4, "optimizer": "sgd", "learning_rate": 0.05, "random_state": 4}
+    checkpoint = tmp_path / "checkpoint.json"
+    epochs_seen = []
+
+    def save_at_epoch_three(model, epoch):
+        epochs_seen.append(epoch)
+        if epoch == 3:
+            model.save(checkpoint)
+
+    whole = QuClassiClassifier(epochs=5, **base).fit(
+        x_train, y_train, on_epoch_end=save_at_epoch_three
+    )
+    assert epochs_seen == [1, 2, 3, 4, 5]
+    resumed = QuClassiClassifier.load(checkpoint)
+    assert resumed.n_iter_ == 3
+    resumed.set_params(warm_start=True, epochs=2).fit(x_train, y_train)
+    np.testing.assert_allclose(resumed.params_, whole.params_, atol=1e-12)
+    assert resumed.n_iter_ == 5
+
+
+def test_warm_start_with_other_classes_rejected(digits_36):
+    x_train, _, y_train, _ = digits_36
+    model = QuClassiClassifier(pca=4, epochs=1, warm_start=True).fit(x_train, y_train)
+    with pytest.raises(InvalidInputError, match="warm_start continues a model with classes"):
+        model.fit(x_train, np.where(y_train == 3, 1, 2))

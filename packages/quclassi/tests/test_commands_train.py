@@ -225,3 +225,51 @@ def test_evaluate_with_shots(capsys, trained_model):
     # With 1e5 shots each fidelity is within about 0.01 of the exact value, far below the
     # fidelity gap between the classes for nearly all digits.
     assert abs(noisy["test_accuracy"] - exact["test_accuracy"]) <= 0.03
+
+
+DIGITS_SGD = ["train", "--dataset", "digits", "--classes", "3,6", "--pca", "4"]
+DIGITS_SGD += ["--optimizer", "sgd", "--lr", "0.05"]
+
+
+def test_resume_continues_to_total_epochs(capsys, tmp_path):
+    whole = run_json(capsys, *DIGITS_SGD, "--epochs", "6", "--out", str(tmp_path / "whole.json"))
+    part = tmp_path / "part.json"
+    run_json(capsys, *DIGITS_SGD, "--epochs", "3", "--out", str(part))
+    resumed = run_json(capsys, *DIGITS_SGD, "--epochs", "6", "--out", str(part), "--resume")
+    assert resumed["epochs_run"] == 6
+    # Plain SGD keeps no optimiser state, so 3 + 3 epochs retrace 6 epochs exactly.
+    assert resumed["final_loss"] == pytest.approx(whole["final_loss"], abs=1e-12)
+    whole_params = json.loads((tmp_path / "whole.json").read_text())["params"]
+    part_params = json.loads(part.read_text())["params"]
+    np.testing.assert_allclose(part_params, whole_params, atol=1e-12)
+
+
+def test_checkpoints_written_during_training(capsys, tmp_path, monkeypatch):
+    from quclassi.classifier import QuClassiClassifier
+
+    saved_at = []
+    original_save = QuClassiClassifier.save
+
+    def recording_save(self, path, metadata=None):
+        saved_at.append(self.n_iter_)
+        original_save(self, path, metadata)
+
+    monkeypatch.setattr(QuClassiClassifier, "save", recording_save)
+    out = tmp_path / "model.json"
+    run_json(capsys, *DIGITS_SGD, "--epochs", "5", "--out", str(out), "--checkpoint-every", "2")
+    # Checkpoints after epochs 2 and 4, then the final model after epoch 5.
+    assert saved_at == [2, 4, 5]
+    assert json.loads(out.read_text())["metadata"]["epochs_requested"] == 5
+
+
+def test_resume_with_other_data_rejected(capsys, tmp_path):
+    out = tmp_path / "model.json"
+    run_json(capsys, *DIGITS_SGD, "--epochs", "2", "--out", str(out))
+    code = main(["-q", *DIGITS_SGD[:-4], "--seed", "9", "--out", str(out), "--resume"])
+    assert code == 1
+    assert "seed=0" in capsys.readouterr().err
+
+
+def test_checkpoint_needs_out(capsys):
+    assert main(["-q", "train", "--dataset", "iris", "--checkpoint-every", "2"]) == 1
+    assert "need --out" in capsys.readouterr().err

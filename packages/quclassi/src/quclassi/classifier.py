@@ -6,6 +6,7 @@ This module imports scikit-learn at module level to subclass its base classes, s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -63,6 +64,45 @@ def _check_positive_int(name: str, value: Any, allow_none: bool = False) -> int 
     return int(value)
 
 
+def _check_labels(y: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate class labels and return (sorted classes, class index of each sample)."""
+    if y is None:
+        msg = "QuClassiClassifier requires y to be passed, but the target y is None"
+        raise InvalidInputError(msg)
+    labels_in = np.asarray(y)
+    if labels_in.ndim == 2 and labels_in.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it was flattened",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        labels_in = labels_in.ravel()
+    if labels_in.ndim != 1 or labels_in.shape[0] != n_samples:
+        msg = (
+            f"y must be a 1-D array with one label per sample ({n_samples}); "
+            f"got shape {labels_in.shape}"
+        )
+        raise InvalidInputError(msg)
+    if labels_in.dtype.kind == "f":
+        if not np.all(np.isfinite(labels_in)):
+            msg = "y contains NaN or infinite labels; remove those samples first"
+            raise InvalidInputError(msg)
+        if not np.all(np.mod(labels_in, 1) == 0):
+            msg = (
+                "Unknown label type: continuous. y must hold class labels (integers or "
+                "strings), not continuous values"
+            )
+            raise InvalidInputError(msg)
+    classes, labels = np.unique(labels_in, return_inverse=True)
+    if classes.size < 2:
+        msg = (
+            f"training data must contain at least two classes; got {classes.size} class "
+            f"({classes.tolist()})"
+        )
+        raise InvalidInputError(msg)
+    return classes, labels
+
+
 class QuClassiClassifier(ClassifierMixin, BaseEstimator):
     """Quantum-state-fidelity classifier: one trained quantum state per class.
 
@@ -99,6 +139,8 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         random_state: Seed of the parameter initialisation, batch order, validation split and
             shot noise. The same seed gives the same parameters.
         verbose: 0 silent, 1 a progress bar on stderr, 2 also one log line per epoch.
+        warm_start: Continue from the fitted parameters on the next ``fit`` instead of starting
+            again; ``save`` and ``load`` keep what is needed, so a saved checkpoint resumes.
     """
 
     def __init__(
@@ -121,6 +163,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         tol: float = 1e-4,
         random_state: int | None = None,
         verbose: int = 0,
+        warm_start: bool = False,
     ) -> None:
         self.structure = structure
         self.pca = pca
@@ -140,6 +183,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _check_settings(self) -> None:
         if self.gradient not in GRADIENTS:
@@ -202,58 +246,43 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             return self.backend.lower()
         return str(getattr(self.backend, "name", type(self.backend).__name__))
 
-    def fit(self, X: Any, y: Any) -> QuClassiClassifier:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        on_epoch_end: Callable[[QuClassiClassifier, int], None] | None = None,
+    ) -> QuClassiClassifier:
         """Fit the encoder and train one state per class.
+
+        With ``warm_start=True`` on a fitted model, training continues from the current
+        parameters with the fitted encoder for ``epochs`` more epochs, and the loss history
+        grows. The optimiser's moment estimates start again from zero.
 
         Args:
             X: Features (N, d).
             y: Class labels (N,); at least two distinct classes.
+            on_epoch_end: Called as ``on_epoch_end(model, epoch)`` after every epoch, with the
+                model's fitted attributes set to that epoch's state, for example to save a
+                checkpoint with ``model.save``.
 
         Returns:
             The fitted classifier.
 
         Raises:
-            InvalidInputError: Invalid features, labels or settings.
+            InvalidInputError: Invalid features, labels or settings, or a warm start on
+                different classes or features.
         """
         self._check_settings()
-        if y is None:
-            msg = "QuClassiClassifier requires y to be passed, but the target y is None"
-            raise InvalidInputError(msg)
         x = check_features(X)
-        labels_in = np.asarray(y)
-        if labels_in.ndim == 2 and labels_in.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected; it was flattened",
-                DataConversionWarning,
-                stacklevel=2,
-            )
-            labels_in = labels_in.ravel()
-        if labels_in.ndim != 1 or labels_in.shape[0] != x.shape[0]:
-            msg = (
-                f"y must be a 1-D array with one label per sample ({x.shape[0]}); "
-                f"got shape {labels_in.shape}"
-            )
-            raise InvalidInputError(msg)
-        if labels_in.dtype.kind == "f":
-            if not np.all(np.isfinite(labels_in)):
-                msg = "y contains NaN or infinite labels; remove those samples first"
-                raise InvalidInputError(msg)
-            if not np.all(np.mod(labels_in, 1) == 0):
-                msg = (
-                    "Unknown label type: continuous. y must hold class labels (integers or "
-                    "strings), not continuous values"
-                )
-                raise InvalidInputError(msg)
-        classes, labels = np.unique(labels_in, return_inverse=True)
-        if classes.size < 2:
-            msg = (
-                f"training data must contain at least two classes; got {classes.size} class "
-                f"({classes.tolist()})"
-            )
-            raise InvalidInputError(msg)
-
-        encoder = FeatureEncoder(pca=self.pca, scaler=self.scaler)
-        scaled = encoder.fit_transform(x)
+        classes, labels = _check_labels(y, x.shape[0])
+        resuming = bool(self.warm_start) and hasattr(self, "params_")
+        if resuming:
+            self._check_resumable(classes, x.shape[1])
+            encoder = self.encoder_
+            scaled = encoder.transform(x)
+        else:
+            encoder = FeatureEncoder(pca=self.pca, scaler=self.scaler)
+            scaled = encoder.fit_transform(x)
         n_qubits = n_qubits_for_features(scaled.shape[1])
         structure = validate_structure(self.structure, n_qubits)
         angles = encoding_angles(scaled)
@@ -266,6 +295,14 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         backend_seed = int(rng.integers(2**32))
         split_rng = np.random.default_rng(rng.integers(2**32))
         batch_rng = np.random.default_rng(rng.integers(2**32))
+        previous = TrainingResult(params=initial)
+        if resuming:
+            initial = self.params_.copy()
+            previous = TrainingResult(
+                params=initial,
+                loss_history=list(self.loss_history_),
+                validation_loss_history=list(self.validation_loss_history_),
+            )
 
         train_rows, validation_rows = self._split(labels, classes, split_rng)
         backend = self._make_backend(backend_seed)
@@ -277,6 +314,23 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             labels=labels[train_rows],
             n_classes=classes.size,
         )
+
+        def store(result: TrainingResult) -> None:
+            merged = TrainingResult(
+                params=np.array(result.params, dtype=float),
+                loss_history=previous.loss_history + result.loss_history,
+                validation_loss_history=(
+                    previous.validation_loss_history + result.validation_loss_history
+                ),
+                best_epoch=result.best_epoch,
+            )
+            self._store(merged, classes, encoder, structure, n_qubits, backend)
+
+        def snapshot(epoch: int, params: np.ndarray, partial: TrainingResult) -> None:
+            store(dataclasses.replace(partial, params=params))
+            if on_epoch_end is not None:
+                on_epoch_end(self, epoch)
+
         epochs = self._resolved_epochs()
         learning_rate = self._resolved_learning_rate()
         schedule = Schedule(
@@ -287,6 +341,8 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             else (angles[validation_rows], labels[validation_rows]),
             patience=self.patience,
             tol=self.tol,
+            on_epoch_end=snapshot if on_epoch_end is not None else None,
+            first_epoch=len(previous.loss_history) + 1,
         )
         start = time.perf_counter()
         with _EpochProgress(epochs, self.verbose) as report:
@@ -298,7 +354,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
                 result = train_exact(
                     problem, initial, schedule, optimizer, batch_rng, self.diff_method
                 )
-        self._store(result, classes, encoder, structure, n_qubits, backend)
+        store(result)
         self.fit_time_s_ = time.perf_counter() - start
         logger.info(
             "trained %d classes x %d parameters in %.2f s, final loss %.4f",
@@ -308,6 +364,30 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             self.loss_history_[-1],
         )
         return self
+
+    def _check_resumable(self, classes: np.ndarray, n_features: int) -> None:
+        """Check that a warm start continues the same problem."""
+        same_classes = classes.shape == self.classes_.shape and bool(
+            np.all(classes == self.classes_)
+        )
+        if not same_classes:
+            msg = (
+                f"warm_start continues a model with classes {self.classes_.tolist()}, but y has "
+                f"classes {classes.tolist()}; fit a new model or pass the same classes"
+            )
+            raise InvalidInputError(msg)
+        if n_features != self.n_features_in_:
+            msg = (
+                f"X has {n_features} features, but QuClassiClassifier is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+            raise InvalidInputError(msg)
+        if self.encoder_.pca != self.pca or self.encoder_.scaler != self.scaler:
+            msg = (
+                "warm_start needs the pca and scaler settings the model was fitted with "
+                f"(pca={self.encoder_.pca!r}, scaler={self.encoder_.scaler!r})"
+            )
+            raise InvalidInputError(msg)
 
     def _split(
         self, labels: np.ndarray, classes: np.ndarray, rng: np.random.Generator

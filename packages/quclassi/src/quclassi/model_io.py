@@ -48,6 +48,7 @@ _SETTINGS = (
     "tol",
     "random_state",
     "verbose",
+    "warm_start",
 )
 
 

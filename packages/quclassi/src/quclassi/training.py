@@ -186,7 +186,20 @@ class _EarlyStopping:
 
 @dataclass
 class Schedule:
-    """Epoch count, batching and early stopping shared by both trainers."""
+    """Epoch count, batching, early stopping and callbacks shared by both trainers.
+
+    Attributes:
+        epochs: Number of epochs to run.
+        batch_size: Mini-batch size of exact training, ``None`` for full batch.
+        validation: Held-out (angles, labels) that enable early stopping.
+        patience: Epochs without validation improvement before stopping.
+        tol: Minimum validation-loss decrease that counts as improvement.
+        progress: Called as ``progress(epoch, loss)`` after every epoch.
+        on_epoch_end: Called as ``on_epoch_end(epoch, params, result)`` after every epoch,
+            once the epoch's losses are recorded; used for checkpoints.
+        first_epoch: Number of the first epoch, above 1 when training resumes. The paper
+            rule's shift ``pi / (2 sqrt(epoch))`` continues from it.
+    """
 
     epochs: int
     batch_size: int | None = None
@@ -194,6 +207,12 @@ class Schedule:
     patience: int = 5
     tol: float = 1e-4
     progress: Callable[[int, float], None] | None = None
+    on_epoch_end: Callable[[int, np.ndarray, TrainingResult], None] | None = None
+    first_epoch: int = 1
+
+    def epoch_numbers(self) -> range:
+        """Return the numbers of the epochs to run."""
+        return range(self.first_epoch, self.first_epoch + self.epochs)
 
 
 def _finish_epoch(
@@ -209,12 +228,15 @@ def _finish_epoch(
     result.loss_history.append(loss)
     if schedule.progress is not None:
         schedule.progress(epoch, loss)
-    if stopper is None or schedule.validation is None:
-        return False
-    validation_angles, validation_labels = schedule.validation
-    validation_loss = _mean_loss(problem, params, validation_angles, validation_labels)
-    result.validation_loss_history.append(validation_loss)
-    return stopper.update(epoch, validation_loss, params)
+    stop = False
+    if stopper is not None and schedule.validation is not None:
+        validation_angles, validation_labels = schedule.validation
+        validation_loss = _mean_loss(problem, params, validation_angles, validation_labels)
+        result.validation_loss_history.append(validation_loss)
+        stop = stopper.update(epoch, validation_loss, params)
+    if schedule.on_epoch_end is not None:
+        schedule.on_epoch_end(epoch, params, result)
+    return stop
 
 
 def _apply_best(result: TrainingResult, stopper: _EarlyStopping | None, stopped: bool) -> None:
@@ -252,7 +274,7 @@ def train_exact(
     result = TrainingResult(params=params)
     stopper = _EarlyStopping(schedule.patience, schedule.tol) if schedule.validation else None
     stopped = False
-    for epoch in range(1, schedule.epochs + 1):
+    for epoch in schedule.epoch_numbers():
         order = np.arange(n_samples) if batch_size >= n_samples else rng.permutation(n_samples)
         for start in range(0, n_samples, batch_size):
             rows = order[start : start + batch_size]
@@ -329,7 +351,7 @@ def train_paper(
     stopper = _EarlyStopping(schedule.patience, schedule.tol) if schedule.validation else None
     stopped = False
     shifted_fidelities = _sample_fidelity_function(problem)
-    for epoch in range(1, schedule.epochs + 1):
+    for epoch in schedule.epoch_numbers():
         shift = paper_shift(epoch)
         for class_index in range(problem.n_classes):
             for row in np.flatnonzero(problem.labels == class_index):

@@ -15,6 +15,7 @@ from quclassi.commands.common import (
     positive_int,
     print_result,
 )
+from quclassi.errors import InvalidInputError
 
 __all__ = ["register"]
 
@@ -100,6 +101,18 @@ def register(subparsers: Any) -> None:
 
     parser.add_argument("--out", metavar="PATH", help="write the trained model here as JSON")
     parser.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="N",
+        help="also write the model to --out after every N epochs, so --resume can continue",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the model in --out up to --epochs epochs in all (default: the total it "
+        "was started with); its model settings are used and the optimiser starts afresh",
+    )
+    parser.add_argument(
         "--plot-loss", metavar="PNG", help="write the loss curve (loss per epoch) as a PNG"
     )
     parser.add_argument(
@@ -113,9 +126,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, evaluate on the test split, write the requested files and print the summary."""
-    from quclassi.classifier import QuClassiClassifier
     from quclassi.datasets import load_dataset, parse_classes
 
+    if (args.checkpoint_every or args.resume) and not args.out:
+        msg = "--checkpoint-every and --resume need --out, the model file to write or continue"
+        raise InvalidInputError(msg)
     start = time.perf_counter()
     dataset = load_dataset(
         args.dataset,
@@ -124,38 +139,38 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_train_per_class=args.max_train_per_class,
     )
-    model = QuClassiClassifier(
-        structure=args.structure,
-        pca=args.pca,
-        gradient=args.gradient,
-        diff_method=args.diff_method,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        backend=args.backend,
-        shots=args.shots,
-        backend_options=backend_options(args.backend_option) or None,
-        early_stopping=args.early_stopping,
-        patience=args.patience,
-        random_state=args.seed,
-        verbose=0 if args.quiet else 1,
-    )
-    model.fit(dataset.x_train, dataset.y_train)
+    metadata = {
+        "dataset": args.dataset,
+        "classes": args.classes,
+        "test_size": args.test_size,
+        "seed": args.seed,
+        "max_train_per_class": args.max_train_per_class,
+    }
+    model, remaining = _resumed_model(args, metadata) if args.resume else _new_model(args)
+    metadata["epochs_requested"] = remaining + (model.n_iter_ if args.resume else 0)
+
+    def save_checkpoint(snapshot: Any, epoch: int) -> None:
+        if epoch % args.checkpoint_every == 0:
+            snapshot.save(args.out, metadata=metadata)
+            logger.debug("wrote checkpoint of epoch %d to %s", epoch, args.out)
+
+    fit_wall_s = 0.0
+    if remaining > 0:
+        model.set_params(epochs=remaining, verbose=0 if args.quiet else 1)
+        model.fit(
+            dataset.x_train,
+            dataset.y_train,
+            on_epoch_end=save_checkpoint if args.checkpoint_every else None,
+        )
+        fit_wall_s = model.fit_time_s_
+    else:
+        logger.info("the model in %s has already run %d epochs", args.out, model.n_iter_)
     train_accuracy = float(model.score(dataset.x_train, dataset.y_train))
     predicted = model.predict(dataset.x_test)
     test_accuracy = float((predicted == dataset.y_test).mean())
 
     if args.out:
-        model.save(
-            args.out,
-            metadata={
-                "dataset": args.dataset,
-                "classes": args.classes,
-                "test_size": args.test_size,
-                "seed": args.seed,
-            },
-        )
+        model.save(args.out, metadata=metadata)
         logger.info("wrote model to %s", args.out)
     if args.plot_loss:
         from quclassi.plots import plot_loss
@@ -175,8 +190,8 @@ def run(args: argparse.Namespace) -> int:
         "dataset": args.dataset,
         "classes": [str(label) for label in model.classes_.tolist()],
         "structure": model.structure_,
-        "gradient": args.gradient,
-        "backend": args.backend,
+        "gradient": model.gradient,
+        "backend": model._backend_name(),
         "n_features": dataset.n_features,
         "n_qubits": 2 * model.n_qubits_ + 1,
         "n_qubits_per_register": model.n_qubits_,
@@ -187,8 +202,54 @@ def run(args: argparse.Namespace) -> int:
         "final_loss": float(model.loss_history_[-1]),
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,
-        "fit_wall_s": float(model.fit_time_s_),
+        "fit_wall_s": float(fit_wall_s),
         "wall_s": time.perf_counter() - start,
     }
     print_result(result, args.format)
     return 0
+
+
+def _new_model(args: argparse.Namespace) -> tuple[Any, int]:
+    """Build the classifier from the command-line options; return it and its epoch count."""
+    from quclassi.classifier import QuClassiClassifier
+
+    model = QuClassiClassifier(
+        structure=args.structure,
+        pca=args.pca,
+        gradient=args.gradient,
+        diff_method=args.diff_method,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        backend=args.backend,
+        shots=args.shots,
+        backend_options=backend_options(args.backend_option) or None,
+        early_stopping=args.early_stopping,
+        patience=args.patience,
+        random_state=args.seed,
+    )
+    return model, model._resolved_epochs()
+
+
+def _resumed_model(args: argparse.Namespace, metadata: dict[str, Any]) -> tuple[Any, int]:
+    """Load the model in ``--out`` for a warm start; return it and the epochs still to run.
+
+    Raises:
+        DatasetError: The file was trained on another data set, split or class filter.
+    """
+    from quclassi.classifier import QuClassiClassifier
+    from quclassi.errors import DatasetError
+
+    model = QuClassiClassifier.load(args.out)
+    stored = model.metadata_
+    for key in ("dataset", "classes", "test_size", "seed", "max_train_per_class"):
+        if key in stored and stored[key] != metadata[key]:
+            msg = (
+                f"--resume: {args.out} was trained with {key}={stored[key]!r}, but this run "
+                f"has {key}={metadata[key]!r}; use the same data options"
+            )
+            raise DatasetError(msg)
+    total = args.epochs or stored.get("epochs_requested") or model._resolved_epochs()
+    model.set_params(warm_start=True)
+    return model, max(0, int(total) - model.n_iter_)
