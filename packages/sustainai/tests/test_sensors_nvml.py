@@ -127,3 +127,24 @@ def test_missing_driver_fails_fast(tmp_path, monkeypatch):
     with pytest.raises(SensorError, match="no NVIDIA driver is loaded"):
         CHECK_DRIVER(tmp_path / "driver-nvidia")
     CHECK_DRIVER(tmp_path)
+
+
+def test_failed_last_reading_keeps_earlier_energy(monkeypatch):
+    energy = [0]
+    module = fake_pynvml(["NVIDIA A100"], energy_mj=energy)
+    monkeypatch.setitem(sys.modules, "pynvml", module)
+    sensor = NvmlSensor(clock=FakeClock())
+    sensor.start()
+    energy[0] = 3_600_000
+    sensor.sample()
+
+    def lost(handle):
+        message = "GPU is lost"
+        raise module.NVMLError(message)
+
+    module.nvmlDeviceGetTotalEnergyConsumption = lost
+    result = sensor.stop()
+    # 3_600_000 mJ = 1 Wh was read before the GPU was lost.
+    assert result.gpu_energy_kwh == pytest.approx(0.001)
+    assert "GPU is lost" in result.assumptions["last reading"]
+    assert module.shutdowns == 1

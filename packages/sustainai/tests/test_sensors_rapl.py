@@ -128,3 +128,15 @@ def test_probe_lists_zones(powercap):
     status = probe_rapl(powercap)
     assert status.available is True
     assert status.devices == ("intel-rapl:0 (package-0)", "intel-rapl:0:1 (dram)")
+
+
+def test_failed_last_reading_keeps_earlier_energy(powercap):
+    sensor = RaplSensor(powercap, clock=FakeClock())
+    sensor.start()
+    (powercap / "intel-rapl:0" / "energy_uj").write_text("2000000\n")
+    sensor.sample()
+    (powercap / "intel-rapl:0" / "energy_uj").unlink()
+    result = sensor.stop()
+    # 1_000_000 uJ up to the wrap plus 2_000_000 uJ after it, read before the file vanished.
+    assert result.cpu_energy_kwh == pytest.approx(3_000_000 / 3.6e12)
+    assert "cannot read" in result.assumptions["last reading"]

@@ -6,7 +6,7 @@ import pytest
 
 import sustainai
 from sustainai.embodied import amortised_embodied_kg
-from sustainai.errors import TrackerConfigError, TrackerStateError, UnknownRegionError
+from sustainai.errors import SensorError, TrackerConfigError, TrackerStateError, UnknownRegionError
 from sustainai.intensity import lookup_intensity
 from sustainai.records import read_records
 from sustainai.sensors.base import EnergyResult, Sensor
@@ -260,3 +260,22 @@ def test_unknown_hardware_fails_before_sensors(tmp_path):
         tracker.start()
     assert sensor.samples == 0
     assert not tracker.running
+
+
+class BrokenSensor(FixedSensor):
+    name = "broken"
+
+    def stop(self):
+        message = "counter vanished"
+        raise SensorError(message)
+
+
+def test_failed_sensor_still_writes_record(tmp_path):
+    path = tmp_path / "emissions.csv"
+    with sustainai.track(region="FRA", output=path, sensors=[BrokenSensor()]) as tracker:
+        pass
+    (record,) = read_records(path)
+    assert record["measured"] is False
+    assert record["energy_method"] == "failed:broken"
+    assert "counter vanished" in record["assumptions"]["broken"]
+    assert tracker.result.summary_line().startswith("INCOMPLETE")

@@ -64,10 +64,16 @@ class TrackingResult:
         return bool(self.record["measured"])
 
     def summary_line(self) -> str:
-        """Return a one-line summary; it starts with ESTIMATE when nothing was measured."""
+        """Return a one-line summary.
+
+        It starts with ESTIMATE when nothing was measured, PARTLY ESTIMATED when only some
+        components were, and INCOMPLETE when a sensor failed.
+        """
         record = self.record
         if record["measured"]:
             prefix = ""
+        elif "failed:" in record["energy_method"]:
+            prefix = "INCOMPLETE (a sensor failed, see the record's assumptions): "
         elif "+" in record["energy_method"]:
             prefix = "PARTLY ESTIMATED (some components have no power sensor): "
         else:

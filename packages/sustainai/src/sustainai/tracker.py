@@ -281,7 +281,23 @@ class Tracker:
         self._thread.join()
         self._thread = None
         _RUNNING.discard(self)
-        return [sensor.stop() for sensor in self._sensors]
+        results = []
+        for sensor in self._sensors:
+            try:
+                results.append(sensor.stop())
+            except SensorError as err:
+                # The record is still written, marked as not measured, with the reason.
+                logger.warning("sensor %s failed to stop: %s", sensor.name, err)
+                results.append(
+                    EnergyResult(
+                        sensor=sensor.name,
+                        energy_method=f"failed:{sensor.name}",
+                        measured=False,
+                        duration_s=0.0,
+                        assumptions={sensor.name: f"last reading failed, no energy counted: {err}"},
+                    )
+                )
+        return results
 
     def follow_process(self, pid: int) -> None:
         """Make the CPU-time estimator sample the memory of process ``pid`` from now on."""

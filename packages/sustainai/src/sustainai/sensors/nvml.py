@@ -91,6 +91,12 @@ def probe_nvml() -> SensorStatus:
     )
 
 
+def _with_failure(assumptions: dict[str, str], failure: str | None) -> dict[str, str]:
+    if failure is not None:
+        assumptions["last reading"] = f"failed, energy counted up to the reading before: {failure}"
+    return assumptions
+
+
 class NvmlSensor(Sensor):
     """Energy of every NVIDIA GPU visible to NVML.
 
@@ -116,9 +122,13 @@ class NvmlSensor(Sensor):
         """Return the energy counter in mJ, or the power draw in mW for GPUs without one."""
         pynvml = self._pynvml
         handle = self._handles[index]
-        if self._uses_counter[index]:
-            return float(pynvml.nvmlDeviceGetTotalEnergyConsumption(handle))
-        return float(pynvml.nvmlDeviceGetPowerUsage(handle))
+        try:
+            if self._uses_counter[index]:
+                return float(pynvml.nvmlDeviceGetTotalEnergyConsumption(handle))
+            return float(pynvml.nvmlDeviceGetPowerUsage(handle))
+        except pynvml.NVMLError as err:
+            msg = f"NVML could not read GPU {index} ({self._names[index]}): {err}"
+            raise SensorError(msg) from err
 
     def start(self) -> None:
         """Open every GPU and take the first reading."""
@@ -154,9 +164,16 @@ class NvmlSensor(Sensor):
         self._samples += 1
 
     def stop(self) -> EnergyResult:
-        """Take the last reading, shut NVML down and return the GPU energy."""
+        """Take the last reading, shut NVML down and return the GPU energy.
+
+        When the last reading fails, the energy up to the previous reading is returned and
+        the failure is listed in the assumptions.
+        """
+        failure = None
         try:
             self.sample()
+        except SensorError as err:
+            failure = str(err)
         finally:
             self._pynvml.nvmlShutdown()
         counters = sum(self._uses_counter)
@@ -175,5 +192,7 @@ class NvmlSensor(Sensor):
             gpu_count=len(self._handles),
             gpu_model=", ".join(self._names),
             samples=self._samples,
-            assumptions={"gpu": f"{method}; every visible GPU counts, used by this job or not"},
+            assumptions=_with_failure(
+                {"gpu": f"{method}; every visible GPU counts, used by this job or not"}, failure
+            ),
         )

@@ -206,8 +206,16 @@ class RaplSensor(Sensor):
         self._samples += 1
 
     def stop(self) -> EnergyResult:
-        """Take the last reading and return the CPU and DRAM energy."""
-        self.sample()
+        """Take the last reading and return the CPU and DRAM energy.
+
+        When the last reading fails, the energy up to the previous reading is returned and
+        the failure is listed in the assumptions.
+        """
+        failure = None
+        try:
+            self.sample()
+        except SensorError as err:
+            failure = str(err)
         duration_s = self._clock() - self._start_s
         by_component = {"cpu": 0, "ram": 0}
         for zone, total in zip(self._zones, self._total_uj, strict=True):
@@ -219,6 +227,10 @@ class RaplSensor(Sensor):
             assumptions["ram"] = "RAPL dram counters, machine-wide"
         else:
             assumptions["ram"] = "not counted: this CPU exposes no RAPL dram zone"
+        if failure is not None:
+            assumptions["last reading"] = (
+                f"failed, energy counted up to the reading before: {failure}"
+            )
         return EnergyResult(
             sensor=self.name,
             energy_method="rapl",
