@@ -316,7 +316,7 @@ def test_warm_start_continues_training(digits_36, settings):
     whole = QuClassiClassifier(epochs=4, **base).fit(x_train, y_train)
     split = QuClassiClassifier(epochs=2, warm_start=True, **base).fit(x_train, y_train)
     split.fit(x_train, y_train)
-    # SGD keeps no state between epochs and the paper shift continues from epoch 3, so two
+    # SGD keeps no state between epochs and the paper rule's shift continues from epoch 3, so two
     # runs of 2 epochs retrace one run of 4.
     np.testing.assert_allclose(split.params_, whole.params_, atol=1e-12)
     np.testing.assert_allclose(split.loss_history_, whole.loss_history_, atol=1e-12)

@@ -9,13 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: TID253
-from sklearn.exceptions import DataConversionWarning  # noqa: TID253
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # noqa: TID253
 
 from quclassi.backends import BACKEND_NAMES, Backend, check_shots, get_backend
@@ -29,15 +27,18 @@ from quclassi.circuit import (
 from quclassi.encoding import FeatureEncoder, check_features
 from quclassi.errors import InvalidInputError, NotFittedError
 from quclassi.gradients import DIFF_METHODS
+from quclassi.progress import EpochProgress
 from quclassi.training import (
     OPTIMIZERS,
     Problem,
     Schedule,
     TrainingResult,
     make_optimizer,
+    stratified_holdout,
     train_exact,
     train_paper,
 )
+from quclassi.validation import check_labels, check_positive_int
 
 __all__ = ["GRADIENTS", "ModelNotFittedError", "QuClassiClassifier"]
 
@@ -52,55 +53,6 @@ _DEFAULT_LEARNING_RATE = {"exact": 0.1, "paper": 0.01}
 
 class ModelNotFittedError(NotFittedError, SklearnNotFittedError):
     """A classifier was used before ``fit``; also scikit-learn's ``NotFittedError``."""
-
-
-def _check_positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        expected = "a positive integer or None" if allow_none else "a positive integer"
-        msg = f"{name} must be {expected}; got {value!r}"
-        raise InvalidInputError(msg)
-    return int(value)
-
-
-def _check_labels(y: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate class labels and return (sorted classes, class index of each sample)."""
-    if y is None:
-        msg = "QuClassiClassifier requires y to be passed, but the target y is None"
-        raise InvalidInputError(msg)
-    labels_in = np.asarray(y)
-    if labels_in.ndim == 2 and labels_in.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; it was flattened",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        labels_in = labels_in.ravel()
-    if labels_in.ndim != 1 or labels_in.shape[0] != n_samples:
-        msg = (
-            f"y must be a 1-D array with one label per sample ({n_samples}); "
-            f"got shape {labels_in.shape}"
-        )
-        raise InvalidInputError(msg)
-    if labels_in.dtype.kind == "f":
-        if not np.all(np.isfinite(labels_in)):
-            msg = "y contains NaN or infinite labels; remove those samples first"
-            raise InvalidInputError(msg)
-        if not np.all(np.mod(labels_in, 1) == 0):
-            msg = (
-                "Unknown label type: continuous. y must hold class labels (integers or "
-                "strings), not continuous values"
-            )
-            raise InvalidInputError(msg)
-    classes, labels = np.unique(labels_in, return_inverse=True)
-    if classes.size < 2:
-        msg = (
-            f"training data must contain at least two classes; got {classes.size} class "
-            f"({classes.tolist()})"
-        )
-        raise InvalidInputError(msg)
-    return classes, labels
 
 
 class QuClassiClassifier(ClassifierMixin, BaseEstimator):
@@ -140,7 +92,8 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             shot noise. The same seed gives the same parameters.
         verbose: 0 silent, 1 a progress bar on stderr, 2 also one log line per epoch.
         warm_start: Continue from the fitted parameters on the next ``fit`` instead of starting
-            again; ``save`` and ``load`` keep what is needed, so a saved checkpoint resumes.
+            again. ``save`` and ``load`` keep everything it needs, so a saved checkpoint can
+            resume.
     """
 
     def __init__(
@@ -195,9 +148,9 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         if self.optimizer not in OPTIMIZERS:
             msg = f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}"
             raise InvalidInputError(msg)
-        _check_positive_int("epochs", self.epochs, allow_none=True)
-        _check_positive_int("batch_size", self.batch_size, allow_none=True)
-        _check_positive_int("patience", self.patience)
+        check_positive_int("epochs", self.epochs, allow_none=True)
+        check_positive_int("batch_size", self.batch_size, allow_none=True)
+        check_positive_int("patience", self.patience)
         check_shots(self.shots)
         if isinstance(self.backend, str) and self.backend.lower() not in BACKEND_NAMES:
             # get_backend raises the same error; checking here fails before any training work.
@@ -274,7 +227,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_settings()
         x = check_features(X)
-        classes, labels = _check_labels(y, x.shape[0])
+        classes, labels = check_labels(y, x.shape[0])
         resuming = bool(self.warm_start) and hasattr(self, "params_")
         if resuming:
             self._check_resumable(classes, x.shape[1])
@@ -304,7 +257,12 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
                 validation_loss_history=list(self.validation_loss_history_),
             )
 
-        train_rows, validation_rows = self._split(labels, classes, split_rng)
+        if self.early_stopping:
+            train_rows, validation_rows = stratified_holdout(
+                labels, classes, self.validation_fraction, split_rng
+            )
+        else:
+            train_rows, validation_rows = np.arange(labels.size), None
         backend = self._make_backend(backend_seed)
         problem = Problem(
             backend=backend,
@@ -345,7 +303,7 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
             first_epoch=len(previous.loss_history) + 1,
         )
         start = time.perf_counter()
-        with _EpochProgress(epochs, self.verbose) as report:
+        with EpochProgress(epochs, self.verbose) as report:
             schedule.progress = report
             if self.gradient == "paper":
                 result = train_paper(problem, initial, schedule, learning_rate)
@@ -388,29 +346,6 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
                 f"(pca={self.encoder_.pca!r}, scaler={self.encoder_.scaler!r})"
             )
             raise InvalidInputError(msg)
-
-    def _split(
-        self, labels: np.ndarray, classes: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return training rows and, with early stopping, stratified validation rows."""
-        all_rows = np.arange(labels.size)
-        if not self.early_stopping:
-            return all_rows, None
-        validation: list[np.ndarray] = []
-        for class_index, label in enumerate(classes):
-            rows = rng.permutation(np.flatnonzero(labels == class_index))
-            n_validation = int(round(self.validation_fraction * rows.size))
-            if rows.size - n_validation < 1 or n_validation < 1:
-                msg = (
-                    f"class {label!r} has {rows.size} samples, too few to hold out "
-                    f"validation_fraction={self.validation_fraction} for early stopping and "
-                    "keep at least one for training; add samples or set early_stopping=False"
-                )
-                raise InvalidInputError(msg)
-            validation.append(rows[:n_validation])
-        validation_rows = np.sort(np.concatenate(validation))
-        train_rows = np.setdiff1d(all_rows, validation_rows)
-        return train_rows, validation_rows
 
     def _store(
         self,
@@ -540,30 +475,3 @@ class QuClassiClassifier(ClassifierMixin, BaseEstimator):
         from quclassi.model_io import load_model
 
         return load_model(cls, path)
-
-
-class _EpochProgress:
-    """Context manager yielding an epoch callback that drives a tqdm bar on stderr."""
-
-    def __init__(self, epochs: int, verbose: int) -> None:
-        self.epochs = epochs
-        self.verbose = verbose
-        self._bar: Any = None
-
-    def __enter__(self) -> Callable[[int, float], None]:
-        if self.verbose >= 1:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=self.epochs, desc="training", unit="epoch", leave=False)
-        return self._report
-
-    def _report(self, epoch: int, loss: float) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-            self._bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-        if self.verbose >= 2:
-            logger.info("epoch %d: loss %.6f", epoch, loss)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._bar is not None:
-            self._bar.close()

@@ -29,6 +29,7 @@ __all__ = [
     "class_losses",
     "make_optimizer",
     "paper_shift",
+    "stratified_holdout",
     "train_exact",
     "train_paper",
 ]
@@ -369,3 +370,38 @@ def train_paper(
             break
     _apply_best(result, stopper, stopped)
     return result
+
+
+def stratified_holdout(
+    labels: np.ndarray, classes: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split sample rows into training and validation rows, ``fraction`` of each class held out.
+
+    Args:
+        labels: Class index of each sample, in 0..C-1.
+        classes: Class labels, used in the error message.
+        fraction: Validation fraction in (0, 1).
+        rng: Generator of the random split.
+
+    Returns:
+        Sorted training rows and sorted validation rows.
+
+    Raises:
+        InvalidInputError: A class is too small to keep one sample on each side.
+    """
+    all_rows = np.arange(labels.size)
+    validation: list[np.ndarray] = []
+    for class_index, label in enumerate(classes):
+        rows = rng.permutation(np.flatnonzero(labels == class_index))
+        n_validation = int(round(fraction * rows.size))
+        if rows.size - n_validation < 1 or n_validation < 1:
+            msg = (
+                f"class {label!r} has {rows.size} samples, too few to hold out "
+                f"validation_fraction={fraction} for early stopping and "
+                "keep at least one for training; add samples or set early_stopping=False"
+            )
+            raise InvalidInputError(msg)
+        validation.append(rows[:n_validation])
+    validation_rows = np.sort(np.concatenate(validation))
+    train_rows = np.setdiff1d(all_rows, validation_rows)
+    return train_rows, validation_rows
