@@ -350,3 +350,14 @@ def test_warm_start_with_other_classes_rejected(digits_36):
     model = QuClassiClassifier(pca=4, epochs=1, warm_start=True).fit(x_train, y_train)
     with pytest.raises(InvalidInputError, match="warm_start continues a model with classes"):
         model.fit(x_train, np.where(y_train == 3, 1, 2))
+
+
+def test_pennylane_backend_trains_like_analytic(digits_36):
+    pytest.importorskip("pennylane")
+    x_train, _, y_train, _ = digits_36
+    settings = {"pca": 4, "epochs": 2, "random_state": 5}
+    analytic = QuClassiClassifier(**settings).fit(x_train[:12], y_train[:12])
+    # PennyLane runs the 5-qubit SWAP-test circuit and its gradients come from the
+    # parameter-shift rule; exact arithmetic gives the same training path as adjoint.
+    pennylane = QuClassiClassifier(backend="pennylane", **settings).fit(x_train[:12], y_train[:12])
+    np.testing.assert_allclose(pennylane.params_, analytic.params_, atol=1e-8)
