@@ -146,3 +146,45 @@ def test_early_stopping_returns_best_epoch_parameters():
     # The returned parameters reproduce the lowest recorded validation loss.
     recomputed = float(np.mean(class_losses(fidelities, validation_labels, 2)))
     assert recomputed == pytest.approx(min(result.validation_loss_history), abs=1e-12)
+
+
+class DelegatingBackend:
+    """A backend without the analytic fast path, so the trainers call ``fidelities``."""
+
+    def __init__(self):
+        self.inner = AnalyticBackend()
+
+    def fidelities(self, structure, n_qubits, params, angles):
+        return self.inner.fidelities(structure, n_qubits, params, angles)
+
+
+def test_paper_fast_path_matches_generic_backend():
+    problem = make_problem(n_samples=10)
+    generic = Problem(
+        backend=DelegatingBackend(),
+        structure=problem.structure,
+        n_qubits=problem.n_qubits,
+        angles=problem.angles,
+        labels=problem.labels,
+        n_classes=problem.n_classes,
+    )
+    initial = np.random.default_rng(7).uniform(0, 2 * np.pi, (2, n_parameters("sd", 2)))
+    fast = train_paper(problem, initial, Schedule(epochs=2), learning_rate=0.05)
+    slow = train_paper(generic, initial, Schedule(epochs=2), learning_rate=0.05)
+    np.testing.assert_allclose(fast.params, slow.params, atol=1e-12)
+
+
+def test_exact_training_through_parameter_shift_matches_adjoint():
+    problem = make_problem(n_samples=10)
+    generic = Problem(
+        backend=DelegatingBackend(),
+        structure=problem.structure,
+        n_qubits=problem.n_qubits,
+        angles=problem.angles,
+        labels=problem.labels,
+        n_classes=problem.n_classes,
+    )
+    initial = np.random.default_rng(8).uniform(0, 2 * np.pi, (2, n_parameters("sd", 2)))
+    adjoint = train_exact(problem, initial, Schedule(epochs=3), Sgd(0.1), np.random.default_rng(0))
+    shift = train_exact(generic, initial, Schedule(epochs=3), Sgd(0.1), np.random.default_rng(0))
+    np.testing.assert_allclose(shift.params, adjoint.params, atol=1e-10)
