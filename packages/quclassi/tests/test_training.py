@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -160,14 +161,7 @@ class DelegatingBackend:
 
 def test_paper_fast_path_matches_generic_backend():
     problem = make_problem(n_samples=10)
-    generic = Problem(
-        backend=DelegatingBackend(),
-        structure=problem.structure,
-        n_qubits=problem.n_qubits,
-        angles=problem.angles,
-        labels=problem.labels,
-        n_classes=problem.n_classes,
-    )
+    generic = dataclasses.replace(problem, backend=DelegatingBackend())
     initial = np.random.default_rng(7).uniform(0, 2 * np.pi, (2, n_parameters("sd", 2)))
     fast = train_paper(problem, initial, Schedule(epochs=2), learning_rate=0.05)
     slow = train_paper(generic, initial, Schedule(epochs=2), learning_rate=0.05)
@@ -176,14 +170,7 @@ def test_paper_fast_path_matches_generic_backend():
 
 def test_exact_training_through_parameter_shift_matches_adjoint():
     problem = make_problem(n_samples=10)
-    generic = Problem(
-        backend=DelegatingBackend(),
-        structure=problem.structure,
-        n_qubits=problem.n_qubits,
-        angles=problem.angles,
-        labels=problem.labels,
-        n_classes=problem.n_classes,
-    )
+    generic = dataclasses.replace(problem, backend=DelegatingBackend())
     initial = np.random.default_rng(8).uniform(0, 2 * np.pi, (2, n_parameters("sd", 2)))
     adjoint = train_exact(problem, initial, Schedule(epochs=3), Sgd(0.1), np.random.default_rng(0))
     shift = train_exact(generic, initial, Schedule(epochs=3), Sgd(0.1), np.random.default_rng(0))
