@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
-from quclassi.commands import bench, circuit, evaluate, predict, train
+from quclassi.commands import bench, circuit, compare, evaluate, predict, train
 from quclassi.errors import QuClassiError
 
 __all__ = ["build_parser", "main"]
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.register(subparsers)
     circuit.register(subparsers)
     bench.register(subparsers)
+    compare.register(subparsers)
     return parser
 
 
