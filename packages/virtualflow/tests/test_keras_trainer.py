@@ -102,7 +102,7 @@ def test_training_state_round_trip(keras_module):
     run = make_run(keras_module, [])
     list(run.steps(1))
     state = get_training_state(run.model)
-    # The optimizer state holds the step count and one momentum slot per trainable variable.
+    # The optimizer state contains the step count and one momentum slot per trainable variable.
     momentum_keys = [key for key in state if "momentum" in key]
     assert len(momentum_keys) == len(run.model.inner.trainable_variables)
     other = make_run(keras_module, [])

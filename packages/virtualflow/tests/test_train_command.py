@@ -132,3 +132,17 @@ def test_multi_worker_matches_single_device(tmp_path):
         assert a.files == b.files
         for key in a.files:
             np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.heavy
+@pytest.mark.slow
+def test_profile_writes_readable_profile(tmp_path):
+    from virtualflow.throughput import ThroughputProfile
+
+    out = tmp_path / "cpu.json"
+    argv = ["profile", "--model", "mlp", "--batch-sizes", "8,16", "--steps", "2"]
+    result = run_cli([*argv, "--out", str(out), "--format", "json"])
+    assert result.returncode == 0, result.stderr
+    profile = ThroughputProfile.load(out)
+    assert [size for size, _ in profile.measurements] == [8, 16]
+    assert json.loads(result.stdout)["format"] == "virtualflow-profile/1"

@@ -18,8 +18,13 @@ __all__ = ["get_training_state", "model_weights", "set_training_state"]
 
 
 def model_weights(model: Any) -> dict[str, np.ndarray]:
-    """Return every variable of the wrapped model, seed-generator states excluded, by path."""
-    return {variable.path: np.asarray(variable.numpy()) for variable in model.inner.weights}
+    """Return every weight of a model, seed-generator states excluded, keyed by path.
+
+    Args:
+        model: A ``VirtualNodeModel`` (its wrapped model is read) or a plain Keras model.
+    """
+    keras_model = getattr(model, "inner", model)
+    return {variable.path: np.asarray(variable.numpy()) for variable in keras_model.weights}
 
 
 def get_training_state(model: Any) -> dict[str, np.ndarray]:
