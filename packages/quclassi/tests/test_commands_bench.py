@@ -54,7 +54,7 @@ def test_bench_markdown_to_file(tmp_path):
     assert main([*argv, "--budget-s", "1", "--format", "markdown", "--out", str(out)]) == 0
     page = out.read_text()
     assert page.startswith("# quclassi benchmark")
-    assert "## Gradients" in page
+    assert "## Loss gradients" in page
     assert "pennylane " in page
 
 

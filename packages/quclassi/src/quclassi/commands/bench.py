@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         "bench",
         help="time fidelities and gradients: analytic backend against PennyLane QNodes",
         description=(
-            "Compute fidelities and their Jacobians on the same random data and parameters "
+            "Compute fidelities and loss gradients on the same random data and parameters "
             "with (a) a PennyLane SWAP-test QNode per sample and parameter shift, (b) the same "
             "QNode broadcast over samples, and (c) the analytic backend, and report wall times, "
             "speedups and the largest differences from the analytic results."
@@ -158,21 +158,25 @@ def render_markdown(
         "same random features in [0, 1] and the same random `sd` parameters of one class:",
         "",
         "- **(a) per-sample QNode**: a PennyLane SWAP-test QNode on `default.qubit`, called once "
-        "per sample, Jacobian by the parameter-shift rule.",
+        "per sample, gradient by the parameter-shift rule (`qml.grad`).",
         "- **(b) broadcast QNode**: the same QNode with parameter broadcasting over all samples: "
-        "`default.qubit` with broadcast parameter shift for n ≤ 4, `lightning.qubit` with "
-        "adjoint differentiation for n ≥ 6 (PennyLane runs one lightning circuit per sample).",
+        "`default.qubit` with backpropagation for n ≤ 4, `lightning.qubit` with adjoint "
+        "differentiation for n ≥ 6 (PennyLane runs one lightning circuit per sample; a broadcast "
+        "default.qubit batch of 1000 states of 13 or more qubits with backpropagation needs "
+        "several GB).",
         "- **(c) analytic**: quclassi's analytic backend (n-qubit states, one matrix product; "
-        "adjoint Jacobian).",
+        "adjoint vector-Jacobian product).",
         "",
-        "Forward = the fidelities F (N values); gradient = the Jacobian dF/dθ (N × P). Times are "
+        "Forward = the fidelities F of N samples. Gradient = the gradient of one class's training "
+        "loss L = −mean log F over the N samples with respect to its P parameters, fidelities "
+        "included, which is the work of one full-batch training step. Times are "
         "wall-clock seconds for all N samples: median (min–max) over the repeats. For (a) the "
         "repeats are single samples: the median, fastest and slowest single-sample time times N. "
         "*est. from k* marks (a) rows where only the first k samples were timed within the time "
         "budget and the time was extrapolated linearly to N. Speedup = peer median / analytic "
         "median.",
         "",
-        "## Gradients (Jacobian dF/dθ)",
+        "## Loss gradients (dL/dθ, L = −mean log F)",
         "",
         "| n | N | P | (a) per-sample, s | (b) broadcast, s | (c) analytic, s | (c) vs (a) "
         "| (c) vs (b) | max abs diff (a), (b) |",
