@@ -173,6 +173,12 @@ def _format_table(report: dict[str, Any]) -> str:
     idle = report.get("num_devices", 0) - report.get("active_devices", report.get("num_devices"))
     if idle:
         lines.append(f"{idle} device(s) left idle: giving them work would not shorten the step")
+    if report["mode"] == "equal":
+        counts = ",".join(str(count) for count in report["plan"]["nodes_per_device"])
+        lines.append(
+            f"train with: virtualflow train --global-batch {report['global_batch']} "
+            f"--virtual-nodes {report['virtual_nodes']} --nodes-per-device {counts}"
+        )
     return "\n".join(lines)
 
 
