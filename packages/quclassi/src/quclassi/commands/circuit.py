@@ -192,6 +192,9 @@ def render(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``quclassi circuit`` and return the exit code."""
+    if not args.verbose:
+        # Qiskit logs every transpiler pass at INFO; keep stderr to quclassi's own messages.
+        logging.getLogger("qiskit").setLevel(logging.WARNING)
     text = render(args)
     if args.out is None:
         sys.stdout.write(text)
