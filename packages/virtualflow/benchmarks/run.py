@@ -1,13 +1,14 @@
 """Benchmark virtual nodes against plain gradient accumulation and the full batch.
 
-Same CNN, seed and global batch (64 digit images) on one device, in one process:
+Same CNN and seed on one device, in one process, at a global batch of 64 digit images and of
+512 MNIST images:
 
 - virtual nodes: ``VirtualNodeModel`` with V = 8 on one device;
 - manual gradient accumulation: 8 micro-batch gradients summed inside one ``tf.function`` and
-  applied once;
+  applied once, with the micro-batches in order (as virtual nodes run) and unordered;
 - Keras' ``SGD(gradient_accumulation_steps=8)`` fed 8 micro-batches of 8 per step with
   ``train_on_batch`` (single device, where Keras supports it);
-- full batch: ``VirtualNodeModel`` with V = 1, all 64 examples at once.
+- full batch: ``VirtualNodeModel`` with V = 1, the whole global batch at once.
 
 Step time is the median over timed steps after warm-up, repeated; the max weight difference
 compares final weights after the same steps. Peak memory is the peak tensor memory of a
@@ -35,7 +36,6 @@ WARMUP = 5
 TIMED = 20
 REPEATS = 3
 NODES = 8
-BATCH = 64
 
 
 def cpu_model() -> str:
@@ -55,7 +55,7 @@ def loss_fn(keras):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
-def time_virtual(keras, images, labels, nodes, devices=1):
+def time_virtual(keras, images, labels, batch, nodes, devices=1):
     from virtualflow import VirtualNodePlan
     from virtualflow.data import global_batch
     from virtualflow.keras import VirtualNodeModel, make_strategy
@@ -63,19 +63,19 @@ def time_virtual(keras, images, labels, nodes, devices=1):
 
     with make_strategy(devices).scope():
         model = VirtualNodeModel(
-            build(keras, images), VirtualNodePlan(BATCH, nodes, devices=devices), seed=0
+            build(keras, images), VirtualNodePlan(batch, nodes, devices=devices), seed=0
         )
         model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss=loss_fn(keras))
     times = []
     for step in range(WARMUP + TIMED):
-        x, y = global_batch(images, labels, BATCH, step, 0)
+        x, y = global_batch(images, labels, batch, step, 0)
         start = time.perf_counter()
         model.train_on_global_batch(x, y)
         times.append(time.perf_counter() - start)
     return statistics.median(times[WARMUP:]), model_weights(model)
 
 
-def time_accumulation(keras, images, labels):
+def time_accumulation(keras, images, labels, batch):
     from virtualflow.data import global_batch
     from virtualflow.keras.state import model_weights
 
@@ -84,10 +84,10 @@ def time_accumulation(keras, images, labels):
         optimizer=keras.optimizers.SGD(0.05, momentum=0.9, gradient_accumulation_steps=NODES),
         loss=loss_fn(keras),
     )
-    micro = BATCH // NODES
+    micro = batch // NODES
     times = []
     for step in range(WARMUP + TIMED):
-        x, y = global_batch(images, labels, BATCH, step, 0)
+        x, y = global_batch(images, labels, batch, step, 0)
         start = time.perf_counter()
         for index in range(NODES):
             rows = slice(index * micro, (index + 1) * micro)
@@ -96,8 +96,12 @@ def time_accumulation(keras, images, labels):
     return statistics.median(times[WARMUP:]), model_weights(model)
 
 
-def time_manual_accumulation(keras, images, labels):
-    """Accumulate 8 micro-batch gradients inside one tf.function and apply them once."""
+def time_manual_accumulation(keras, images, labels, batch, sequential=False):
+    """Accumulate 8 micro-batch gradients inside one tf.function and apply them once.
+
+    With ``sequential`` each micro-batch starts only after the previous one's gradients exist,
+    as in the virtual-node step; without it TensorFlow may run micro-batches concurrently.
+    """
     import tensorflow as tf
 
     from virtualflow.data import global_batch
@@ -107,14 +111,17 @@ def time_manual_accumulation(keras, images, labels):
     optimizer = keras.optimizers.SGD(0.05, momentum=0.9)
     optimizer.build(model.trainable_variables)
     loss_object = loss_fn(keras)
-    micro = BATCH // NODES
+    micro = batch // NODES
 
     @tf.function
     def train_step(x, y):
         totals = [tf.zeros_like(v) for v in model.trainable_variables]
+        gradients = []
         for index in range(NODES):
+            with tf.control_dependencies(gradients if sequential else []):
+                x_micro = tf.identity(x[index * micro : (index + 1) * micro])
             with tf.GradientTape() as tape:
-                logits = model(x[index * micro : (index + 1) * micro], training=True)
+                logits = model(x_micro, training=True)
                 loss = loss_object(y[index * micro : (index + 1) * micro], logits)
             gradients = tape.gradient(loss, model.trainable_variables)
             totals = [t + g / NODES for t, g in zip(totals, gradients, strict=True)]
@@ -122,7 +129,7 @@ def time_manual_accumulation(keras, images, labels):
 
     times = []
     for step in range(WARMUP + TIMED):
-        x, y = global_batch(images, labels, BATCH, step, 0)
+        x, y = global_batch(images, labels, batch, step, 0)
         start = time.perf_counter()
         train_step(tf.constant(x), tf.constant(y))
         times.append(time.perf_counter() - start)
@@ -190,23 +197,14 @@ def main() -> int:
 
     from virtualflow.data import load_dataset
 
-    images, labels = load_dataset("digits")
-    results = {"virtual": [], "manual": [], "accumulation": [], "full": []}
-    weights = {}
-    for _ in range(REPEATS):
-        seconds, weights["virtual"] = time_virtual(keras, images, labels, NODES)
-        results["virtual"].append(seconds)
-        seconds, weights["manual"] = time_manual_accumulation(keras, images, labels)
-        results["manual"].append(seconds)
-        seconds, weights["accumulation"] = time_accumulation(keras, images, labels)
-        results["accumulation"].append(seconds)
-        seconds, weights["full"] = time_virtual(keras, images, labels, 1)
-        results["full"].append(seconds)
-    _, weights["replicas"] = time_virtual(keras, images, labels, NODES, devices=NODES)
-    memory = memory_sweep()
-
-    manual = statistics.median(results["manual"])
-    accumulation = statistics.median(results["accumulation"])
+    workloads = [("digits", 64, 8, "8x8 digits"), ("mnist", 512, 64, "28x28 MNIST")]
+    labels_text = {
+        "virtual": f"virtual nodes (V = {NODES}, 1 device)",
+        "sequential": f"manual accumulation, {NODES} micro-batches in order, one tf.function",
+        "manual": f"manual accumulation, {NODES} micro-batches unordered, one tf.function",
+        "accumulation": f"Keras `gradient_accumulation_steps={NODES}`, one call per micro-batch",
+        "full": "full batch at once (V = 1)",
+    }
     lines = [
         "# virtualflow benchmark: virtual nodes vs plain gradient accumulation vs full batch",
         "",
@@ -214,34 +212,54 @@ def main() -> int:
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {cpu_model()}, {os.cpu_count()} cores, no GPU; shared with other "
         "jobs during the run, so absolute times are noisy",
-        f"- Software: tensorflow-cpu {version('tensorflow-cpu')}, keras {version('keras')} "
-        "(the peer: Keras' own `gradient_accumulation_steps`)",
-        f"- Workload: CNN from `virtualflow.models` on scikit-learn digits, global batch {BATCH}, "
-        f"SGD lr 0.05 momentum 0.9, seed 0; {WARMUP} warm-up + {TIMED} timed steps, "
-        f"{REPEATS} repeats",
-        "",
-        "## Step time (one device)",
-        "",
-        "| method | median step ms (min-max over repeats) | ratio to manual accumulation "
-        "| ratio to Keras accumulation |",
-        "|---|---|---|---|",
+        f"- Software: tensorflow-cpu {version('tensorflow-cpu')}, keras {version('keras')}; "
+        "the peer is plain gradient accumulation, written by hand and Keras' own",
+        f"- Workload: CNN from `virtualflow.models`, SGD lr 0.05 momentum 0.9, seed 0; "
+        f"{WARMUP} warm-up + {TIMED} timed steps, {REPEATS} repeats; one device",
     ]
-    labels_text = {
-        "virtual": f"virtual nodes (V = {NODES}, 1 device)",
-        "manual": f"manual gradient accumulation, {NODES} micro-batches in one tf.function",
-        "accumulation": f"Keras `gradient_accumulation_steps={NODES}`, one call per micro-batch",
-        "full": "full batch at once (V = 1)",
-    }
-    for key, label in labels_text.items():
-        values = results[key]
-        median = statistics.median(values)
-        lines.append(
-            f"| {label} | {median * 1e3:.1f} ({min(values) * 1e3:.1f}-{max(values) * 1e3:.1f}) "
-            f"| {median / manual:.2f} | {median / accumulation:.2f} |"
-        )
+    for dataset, batch, micro, description in workloads:
+        images, labels = load_dataset(dataset)
+        results = {key: [] for key in labels_text}
+        weights = {}
+        for _ in range(REPEATS):
+            seconds, weights["virtual"] = time_virtual(keras, images, labels, batch, NODES)
+            results["virtual"].append(seconds)
+            seconds, weights["sequential"] = time_manual_accumulation(
+                keras, images, labels, batch, sequential=True
+            )
+            results["sequential"].append(seconds)
+            seconds, weights["manual"] = time_manual_accumulation(keras, images, labels, batch)
+            results["manual"].append(seconds)
+            seconds, weights["accumulation"] = time_accumulation(keras, images, labels, batch)
+            results["accumulation"].append(seconds)
+            seconds, weights["full"] = time_virtual(keras, images, labels, batch, 1)
+            results["full"].append(seconds)
+        sequential = statistics.median(results["sequential"])
+        lines += [
+            "",
+            f"## Step time: {description}, global batch {batch}, {micro} examples per node",
+            "",
+            "| method | median step ms (min-max over repeats) | ratio to in-order manual "
+            "accumulation |",
+            "|---|---|---|",
+        ]
+        for key, label in labels_text.items():
+            values = results[key]
+            median = statistics.median(values)
+            lines.append(
+                f"| {label} | {median * 1e3:.1f} "
+                f"({min(values) * 1e3:.1f}-{max(values) * 1e3:.1f}) | {median / sequential:.2f} |"
+            )
+        if dataset == "digits":
+            digits_weights = weights
+    weights = digits_weights
+    images, labels = load_dataset("digits")
+    _, weights["replicas"] = time_virtual(keras, images, labels, 64, NODES, devices=NODES)
+    memory = memory_sweep()
+
     lines += [
         "",
-        "## Final weights after the same steps",
+        "## Final weights after the same steps (digits)",
         "",
         "| pair | max abs weight difference |",
         "|---|---|",
@@ -251,8 +269,8 @@ def main() -> int:
         f"{max_difference(weights['virtual'], weights['accumulation'], True):.3g} |",
         "| virtual nodes vs Keras accumulation, all weights incl. BN statistics | "
         f"{max_difference(weights['virtual'], weights['accumulation']):.3g} |",
-        "| virtual nodes vs manual accumulation, trainable weights | "
-        f"{max_difference(weights['virtual'], weights['manual'], True):.3g} |",
+        "| virtual nodes vs in-order manual accumulation, trainable weights | "
+        f"{max_difference(weights['virtual'], weights['sequential'], True):.3g} |",
         "| virtual nodes vs full batch | "
         f"{max_difference(weights['virtual'], weights['full']):.3g} |",
         "",
@@ -260,11 +278,10 @@ def main() -> int:
         "micro-batch, so their statistics differ from the V-replica run; virtual nodes match",
         "it up to float32 summation order. With seed 0 and a single dropout layer the",
         "virtual-node seeds `(0, step * 8 + node)` coincide with the sequence that Keras'",
-        "own seed generator draws for micro-batch `step * 8 + node`, so the Keras peer uses",
-        "the same dropout masks and its trainable weights agree. The manual peer draws other",
-        "masks (its generator advances once per traced call), so its weights differ.",
+        "own seed generator draws for micro-batch `step * 8 + node`, so both peers use the",
+        "same dropout masks and their trainable weights agree with the virtual-node run.",
         "",
-        "## Peak memory growth (MNIST CNN, global batch 512, one device)",
+        "## Peak tensor memory (MNIST CNN, global batch 512, one device)",
         "",
         "| virtual nodes per device | peak tensor memory during a step (MiB) | ratio to V = 1 |",
         "|---|---|---|",

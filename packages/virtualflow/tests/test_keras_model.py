@@ -226,3 +226,14 @@ def test_more_logical_devices_after_init_rejected(tf_env):
     assert configure_logical_devices(2) == LOGICAL_DEVICES
     with pytest.raises(DeviceConfigurationError, match="before any other TensorFlow call"):
         configure_logical_devices(LOGICAL_DEVICES + 1)
+
+
+def test_sample_weights_rejected(tf_env):
+    _, keras = tf_env
+    from virtualflow.keras import VirtualNodeModel
+
+    x = np.ones((4, 1), np.float32)
+    model = VirtualNodeModel(linear_model(keras), VirtualNodePlan(4, 2, devices=1))
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    with pytest.raises(PlanError, match="sample weights are not supported"):
+        model.fit(x, x, sample_weight=np.ones(4), batch_size=4, verbose=0)

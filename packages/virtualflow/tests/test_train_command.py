@@ -146,3 +146,9 @@ def test_profile_writes_readable_profile(tmp_path):
     profile = ThroughputProfile.load(out)
     assert [size for size, _ in profile.measurements] == [8, 16]
     assert json.loads(result.stdout)["format"] == "virtualflow-profile/1"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--lr", "0"), ("--momentum", "1.5")])
+def test_invalid_optimizer_option_is_usage_error(tmp_path, capsys, option, value):
+    assert main(train_argv(tmp_path / "run", option, value)) == 2
+    assert value in capsys.readouterr().err

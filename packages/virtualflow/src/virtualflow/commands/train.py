@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -22,16 +24,31 @@ __all__ = ["register"]
 logger = logging.getLogger(__name__)
 
 
-def _positive_int(text: str) -> int:
+def _parse_number(
+    text: str, convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str
+) -> Any:
+    """Convert an option value, raising a usage error unless ``accept`` returns True."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError as err:
-        msg = f"expected an integer >= 1, got {text!r}"
+        msg = f"expected {expected}, got {text!r}"
         raise argparse.ArgumentTypeError(msg) from err
-    if value < 1:
-        msg = f"expected an integer >= 1, got {text!r}"
+    if not accept(value):
+        msg = f"expected {expected}, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _parse_number(text, int, lambda value: value >= 1, "an integer >= 1")
+
+
+def _positive_float(text: str) -> float:
+    return _parse_number(text, float, lambda value: 0 < value < math.inf, "a finite number > 0")
+
+
+def _momentum(text: str) -> float:
+    return _parse_number(text, float, lambda value: 0 <= value < 1, "a number in [0, 1)")
 
 
 def _int_list(text: str) -> list[int]:
@@ -71,8 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--steps", type=_positive_int, default=100, help="training steps")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, data order, dropout")
-    parser.add_argument("--lr", type=float, default=0.05, help="SGD learning rate (default 0.05)")
-    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
+    parser.add_argument(
+        "--lr", type=_positive_float, default=0.05, help="SGD learning rate (default 0.05)"
+    )
+    parser.add_argument(
+        "--momentum", type=_momentum, default=0.9, help="SGD momentum (default 0.9)"
+    )
     parser.add_argument(
         "--resize-schedule",
         metavar="STEP:D,...",

@@ -37,9 +37,10 @@ class VirtualNodeModel(keras.Model):
 
     Build it (and compile it) inside the scope of the strategy it trains under; the strategy's
     replica count must equal ``plan.num_devices``. Use :meth:`train_on_global_batch` to feed one
-    global batch per step: it gives every device exactly its plan slice. ``fit`` also works,
-    with the batch split that Keras' data distribution produces (contiguous equal slices), so it
-    matches the plan only for homogeneous plans.
+    global batch per step: it gives every device exactly its plan slice. ``fit`` also runs this
+    ``train_step``, but under a strategy Keras' data distribution decides which rows reach which
+    device, so only :meth:`train_on_global_batch` guarantees that node ``k`` gets rows
+    ``[k * B / V, (k + 1) * B / V)`` of every global batch.
 
     Args:
         model: The model to train; its layers are checked by
@@ -132,7 +133,10 @@ class VirtualNodeModel(keras.Model):
         """Run this device's virtual nodes, all-reduce once and apply one update."""
         import tensorflow as tf
 
-        x, y = data[0], data[1]
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None:
+            msg = "sample weights are not supported by virtual-node training; pass (x, y) only"
+            raise PlanError(msg)
         replica, _ = self._replica()
         nodes = self.plan.nodes_of(replica)
         size = self.plan.virtual_batch
@@ -177,7 +181,7 @@ class VirtualNodeModel(keras.Model):
 
         if self.deterministic:
             gradients, stats, metrics = self._gather_in_node_order(
-                replica, node_gradients, node_stats, node_metrics
+                node_gradients, node_stats, node_metrics
             )
             if replica != 0:
                 # The optimizer sums gradients across replicas: every replica already holds
@@ -211,7 +215,6 @@ class VirtualNodeModel(keras.Model):
 
     def _gather_in_node_order(
         self,
-        replica: int,
         node_gradients: list[list[Any]],
         node_stats: list[list[Any]],
         node_metrics: list[Any],
@@ -240,7 +243,6 @@ class VirtualNodeModel(keras.Model):
         totals = _sum_in_order([[tensor[row] for tensor in gathered] for row in rows])
         count = len(node_gradients[0])
         stats_count = len(node_stats[0])
-        del replica
         return totals[:count], totals[count : count + stats_count], totals[-1]
 
     def train_on_global_batch(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
