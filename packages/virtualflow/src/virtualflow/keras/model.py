@@ -48,9 +48,9 @@ class VirtualNodeModel(keras.Model):
         plan: Virtual-node plan (global batch, node count, nodes per device).
         seed: Run seed; random layers draw from ``(seed, step, global node index)``.
         deterministic: Gather every node's gradient and sum in node order, which makes the
-            result bit-identical across device counts. Turns on TensorFlow's op determinism
-            and turns off Grappler's arithmetic optimization for the whole process. Costs
-            ``V`` times the all-reduce traffic.
+            result bit-identical across device counts. Turns on TensorFlow's op determinism,
+            sets TensorFlow's global seed to ``seed`` and turns off Grappler's arithmetic
+            optimization, all for the whole process. Costs ``V`` times the all-reduce traffic.
 
     Raises:
         UnsupportedLayerError: A layer keeps batch-dependent state that cannot be reproduced.
@@ -77,6 +77,8 @@ class VirtualNodeModel(keras.Model):
         self._global_step_fn: Any = None
         if self.deterministic:
             tf.config.experimental.enable_op_determinism()
+            # Under op determinism every unseeded random op raises, e.g. the shuffle in fit.
+            tf.random.set_seed(self.seed)
             # Grappler's arithmetic optimizer rewrites chains of additions into AddN, whose
             # summation order depends on the rest of the graph, and that differs between
             # device counts. Without it the per-node sum keeps its written order.
