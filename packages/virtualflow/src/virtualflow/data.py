@@ -71,7 +71,7 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_dataset_size(num_examples: int, global_batch: int) -> None:
-    """Raise unless the data set holds at least one global batch.
+    """Raise unless the data set contains at least one global batch.
 
     Raises:
         DatasetTooSmallError: Fewer examples than one global batch.

@@ -76,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--virtual-nodes", type=_positive_int, default=8, help="virtual nodes V (default 8)"
     )
+
     devices = parser.add_mutually_exclusive_group()
     devices.add_argument(
         "--devices", type=_positive_int, default=None, help="devices D, dividing V (default 1)"
@@ -86,6 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N0,N1,...",
         help="virtual nodes on each device, e.g. 3,1 (heterogeneous; adds up to V)",
     )
+
     parser.add_argument("--steps", type=_positive_int, default=100, help="training steps")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, data order, dropout")
     parser.add_argument(
@@ -94,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--momentum", type=_momentum, default=0.9, help="SGD momentum (default 0.9)"
     )
+
     parser.add_argument(
         "--resize-schedule",
         metavar="STEP:D,...",
@@ -122,6 +125,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "process, cluster read from TF_CONFIG (worker 0 writes --out)"
         ),
     )
+
     parser.add_argument("--out", required=True, help="run directory to write")
     parser.add_argument("--format", choices=["table", "json"], default="table")
     parser.set_defaults(handler=_run)

@@ -6,9 +6,9 @@ Two kinds of state make a layer's output depend on more than its weights and inp
   normalises with its own batch statistics, and :class:`BatchNormState` arranges exactly one
   moving-average update per step from the average of all virtual nodes' statistics.
 - Random layers (dropout, noise) draw from a ``keras.random.SeedGenerator``.
-  :func:`seeded_layers` replaces every generator for the duration of one virtual node's forward
-  pass by a fixed seed derived from the run seed, the step and the global virtual-node index,
-  so a node draws the same numbers on whichever device it runs.
+  :func:`seeded_layers` replaces every generator during one virtual node's forward pass
+  by a fixed seed. The seed is derived from the run seed, the step and the global
+  virtual-node index, so a node draws the same numbers on whichever device it runs.
 
 Any other non-trainable variable is state this module cannot reproduce, and
 :func:`check_supported_layers` raises an error naming the layer.

@@ -186,7 +186,7 @@ class VirtualNodeModel(keras.Model):
                 node_gradients, node_stats, node_metrics
             )
             if replica != 0:
-                # The optimizer sums gradients across replicas: every replica already holds
+                # The optimizer sums gradients across replicas: every replica already has
                 # the full sum, so only the first contributes it and x + 0 == x keeps it exact.
                 gradients = [tf.zeros_like(g) for g in gradients]
         else:

@@ -1,6 +1,6 @@
 """Full training state of a :class:`~virtualflow.keras.VirtualNodeModel` as numpy arrays.
 
-The state holds every model variable (weights and batch-norm moving statistics) and every
+The state contains every model variable (weights and batch-norm moving statistics) and every
 optimizer variable (iteration count, learning rate, slots such as momentum). The iteration
 count is the step, which also fixes the data position and the random seeds of the next step,
 so restoring the state into a model built under another strategy continues the same run.
