@@ -5,7 +5,8 @@ The baseline QuClassi is compared with. Each of the d features sits on its own d
 starts in ``|->`` (X then H). Each layer couples every data
 qubit to the readout: first ``XX(theta) = exp(-i theta X_j X_r / 2)`` on all pairs (j, r), then
 ``ZZ(theta) = exp(-i theta Z_j Z_r / 2)``. The output is ``<Z>`` of the readout after a final H,
-a value in [-1, 1], trained with the hinge loss on labels +-1. That uses d + 1 qubits, the same
+a value in [-1, 1], trained with the hinge loss on labels +-1, each class weighted to half of
+the loss. That uses d + 1 qubits, the same
 budget as QuClassi's 2n + 1 for d = 2n features. More than two classes use one-vs-rest: one
 circuit per class, prediction by the largest output.
 
@@ -231,15 +232,20 @@ class FarhiVQC:
         self.loss_history_ = []
         for target in targets:
             signs = np.where(labels == target, 1.0, -1.0)
+            # Each side of a one-vs-rest split carries half the loss: unweighted, the rest
+            # classes outnumber the target 9 to 1 on ten classes and every circuit learns to
+            # answer "rest".
+            positive = signs > 0
+            weights = np.where(positive, 0.5 / positive.sum(), 0.5 / (~positive).sum())
             params = rng.uniform(-self.init_scale, self.init_scale, shape)
             optimizer = Adam(self.learning_rate)
             history = []
             for _ in range(self.epochs):
                 outputs = readout_expectations(features, params)
                 margins = 1.0 - signs * outputs
-                history.append(float(np.mean(np.maximum(margins, 0.0))))
-                # Hinge loss mean(max(0, 1 - y f)): d/df = -y / N where the margin is positive.
-                cotangent = np.where(margins > 0, -signs, 0.0) / len(signs)
+                history.append(float(np.sum(weights * np.maximum(margins, 0.0))))
+                # Weighted hinge loss sum(w max(0, 1 - y f)): d/df = -w y where the margin > 0.
+                cotangent = np.where(margins > 0, -signs * weights, 0.0)
                 gradient = np.einsum("n,npq->pq", cotangent, readout_jacobian(features, params))
                 params = optimizer.step(params, gradient)
             self.params_.append(params)

@@ -118,6 +118,8 @@ class IonQBackend:
 
     def _connect(self) -> Any:
         """Create the qiskit-ionq backend; this queries IonQ's API for the device."""
+        # NOTE: the tests run this class against a local stand-in device only; the submission
+        # and result parsing were never exercised against IonQ's real API.
         if self._ionq_backend is None:
             from quclassi.export import import_qiskit_ionq
 
