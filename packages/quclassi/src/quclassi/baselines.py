@@ -194,7 +194,7 @@ def compare_models(
         )
     )
 
-    mlp = MLPClassifier(hidden_layer_sizes=tuple(mlp_hidden), max_iter=1000, random_state=seed)
+    mlp = MLPClassifier(hidden_layer_sizes=tuple(mlp_hidden), max_iter=2000, random_state=seed)
     wall_s = _timed_fit_logging_convergence(mlp, train, y_train)
     results.append(
         ModelResult(

@@ -232,9 +232,9 @@ class FarhiVQC:
         self.loss_history_ = []
         for target in targets:
             signs = np.where(labels == target, 1.0, -1.0)
-            # Each side of a one-vs-rest split carries half the loss: unweighted, the rest
-            # classes outnumber the target 9 to 1 on ten classes and every circuit learns to
-            # answer "rest".
+            # Each side of a one-vs-rest split carries half the loss. Unweighted, the rest
+            # classes outnumber the target 9 to 1 on ten classes, and every circuit learned to
+            # predict "rest" (chance accuracy on 10-class MNIST and digits).
             positive = signs > 0
             weights = np.where(positive, 0.5 / positive.sum(), 0.5 / (~positive).sum())
             params = rng.uniform(-self.init_scale, self.init_scale, shape)
