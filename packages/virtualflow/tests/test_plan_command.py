@@ -16,23 +16,15 @@ def profiles(tmp_path):
     return fast, slow
 
 
+def mixed_devices_argv(fast, slow):
+    # B = 128 and V = 16 on two fast and two slow devices.
+    argv = "plan --global-batch 128 --virtual-nodes 16".split()
+    return [*argv, "--profile", f"{fast}:2", "--profile", f"{slow}:2"]
+
+
 def test_homogeneous_plan_json(capsys):
-    assert (
-        main(
-            [
-                "plan",
-                "--global-batch",
-                "64",
-                "--virtual-nodes",
-                "16",
-                "--devices",
-                "4",
-                "--format",
-                "json",
-            ]
-        )
-        == 0
-    )
+    argv = "plan --global-batch 64 --virtual-nodes 16 --devices 4 --format json".split()
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["mode"] == "homogeneous"
     assert report["virtual_batch"] == 4
@@ -43,19 +35,7 @@ def test_homogeneous_plan_json(capsys):
 
 def test_profile_plan_json(profiles, capsys):
     fast, slow = profiles
-    argv = [
-        "plan",
-        "--global-batch",
-        "128",
-        "--virtual-nodes",
-        "16",
-        "--profile",
-        f"{fast}:2",
-        "--profile",
-        f"{slow}:2",
-        "--format",
-        "json",
-    ]
+    argv = [*mixed_devices_argv(fast, slow), "--format", "json"]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     # Optimum by hand: 0.48 s (see the equal-mode test of the planner). Four nodes on every
@@ -69,17 +49,7 @@ def test_profile_plan_json(profiles, capsys):
 
 def test_profile_plan_table(profiles, capsys):
     fast, slow = profiles
-    argv = [
-        "plan",
-        "--global-batch",
-        "128",
-        "--virtual-nodes",
-        "16",
-        "--profile",
-        f"{fast}:2",
-        "--profile",
-        f"{slow}:2",
-    ]
+    argv = mixed_devices_argv(fast, slow)
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.startswith("global batch 128, 16 virtual nodes of 8 examples, 4 devices")
@@ -95,19 +65,8 @@ def test_uneven_plan_json(tmp_path, capsys):
     second = tmp_path / "b.json"
     ThroughputProfile("a", [(1, 100.0), (32, 100.0)]).save(first)
     ThroughputProfile("b", [(1, 50.0), (32, 50.0)]).save(second)
-    argv = [
-        "plan",
-        "--global-batch",
-        "30",
-        "--mode",
-        "uneven",
-        "--profile",
-        str(first),
-        "--profile",
-        f"{second}:1",
-        "--format",
-        "json",
-    ]
+    argv = [*"plan --global-batch 30 --mode uneven --format json".split(), "--profile", str(first)]
+    argv += ["--profile", f"{second}:1"]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert [d["batch_size"] for d in report["devices"]] == [20, 10]
@@ -120,25 +79,13 @@ def test_missing_virtual_nodes_is_usage_error(profiles, capsys):
 
 
 def test_bad_profile_count_is_usage_error(profiles, capsys):
-    assert (
-        main(
-            [
-                "plan",
-                "--global-batch",
-                "64",
-                "--virtual-nodes",
-                "8",
-                "--profile",
-                f"{profiles[0]}:0",
-            ]
-        )
-        == 2
-    )
+    argv = [*"plan --global-batch 64 --virtual-nodes 8 --profile".split(), f"{profiles[0]}:0"]
+    assert main(argv) == 2
     assert "COUNT >= 1" in capsys.readouterr().err
 
 
 def test_indivisible_devices_is_runtime_error(capsys):
-    assert main(["plan", "--global-batch", "64", "--virtual-nodes", "16", "--devices", "3"]) == 1
+    assert main("plan --global-batch 64 --virtual-nodes 16 --devices 3".split()) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "16 virtual nodes cannot be spread evenly over 3 devices" in err
@@ -146,12 +93,7 @@ def test_indivisible_devices_is_runtime_error(capsys):
 
 def test_missing_profile_file(tmp_path, capsys):
     argv = [
-        "plan",
-        "--global-batch",
-        "64",
-        "--virtual-nodes",
-        "8",
-        "--profile",
+        *"plan --global-batch 64 --virtual-nodes 8 --profile".split(),
         str(tmp_path / "none.json"),
     ]
     assert main(argv) == 1
@@ -160,17 +102,7 @@ def test_missing_profile_file(tmp_path, capsys):
 
 def test_out_writes_report(tmp_path, capsys):
     out = tmp_path / "plan.json"
-    argv = [
-        "plan",
-        "--global-batch",
-        "32",
-        "--virtual-nodes",
-        "4",
-        "--devices",
-        "2",
-        "--out",
-        str(out),
-    ]
+    argv = [*"plan --global-batch 32 --virtual-nodes 4 --devices 2 --out".split(), str(out)]
     assert main(argv) == 0
     assert capsys.readouterr().out.startswith("global batch 32")
     saved = json.loads(out.read_text())
