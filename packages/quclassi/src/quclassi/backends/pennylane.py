@@ -256,6 +256,10 @@ class PennyLaneBackend:
         The QNode measures ``<Z>`` of the ancilla, which equals F, and PennyLane
         differentiates it with ``diff_method``.
 
+        NOTE: ``qml.jacobian`` runs one backward pass per output, so with broadcasting the
+        cost grows with the square of the chunk size; for a training gradient, differentiate
+        the scalar loss instead (as ``quclassi.benchmark`` does).
+
         Args:
             structure: Layer letters of the trained state.
             n_qubits: Qubits per register.
