@@ -152,3 +152,28 @@ def test_profile_writes_readable_profile(tmp_path):
 def test_invalid_optimizer_option_is_usage_error(tmp_path, capsys, option, value):
     assert main(train_argv(tmp_path / "run", option, value)) == 2
     assert value in capsys.readouterr().err
+
+
+@pytest.mark.heavy
+@pytest.mark.slow
+def test_resumed_run_matches_uninterrupted_run(tmp_path):
+    whole = tmp_path / "whole"
+    result = run_cli(train_argv(whole, "--steps", "4"))
+    assert result.returncode == 0, result.stderr
+
+    resumed = tmp_path / "resumed"
+    result = run_cli(train_argv(resumed, "--steps", "2"))
+    assert result.returncode == 0, result.stderr
+    result = run_cli(train_argv(resumed, "--steps", "4", "--resume"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["resumed_at_step"] == 2
+
+    assert len((resumed / "metrics.csv").read_text().splitlines()) == 5
+    with np.load(whole / "weights.npz") as a, np.load(resumed / "weights.npz") as b:
+        for key in a.files:
+            np.testing.assert_allclose(b[key], a[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_resume_without_checkpoint_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "missing", "--resume")) == 1
+    assert "cannot resume" in capsys.readouterr().err

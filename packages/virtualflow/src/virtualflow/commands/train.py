@@ -12,10 +12,11 @@ import sys
 import time
 from collections.abc import Callable
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from virtualflow.data import DATASETS
-from virtualflow.errors import DeviceConfigurationError, ResizeError
+from virtualflow.errors import DeviceConfigurationError, ResizeError, RunDirectoryError
 from virtualflow.models import MODELS
 from virtualflow.plan import VirtualNodePlan
 
@@ -45,6 +46,10 @@ def _positive_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     return _parse_number(text, float, lambda value: 0 < value < math.inf, "a finite number > 0")
+
+
+def _non_negative_int(text: str) -> int:
+    return _parse_number(text, int, lambda value: value >= 0, "an integer >= 0")
 
 
 def _momentum(text: str) -> float:
@@ -126,6 +131,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
 
+    parser.add_argument(
+        "--checkpoint-every",
+        type=_non_negative_int,
+        default=50,
+        metavar="N",
+        help="write checkpoint.npz every N steps and at the end (default 50; 0: at the end only)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its checkpoint.npz up to --steps",
+    )
     parser.add_argument("--out", required=True, help="run directory to write")
     parser.add_argument("--format", choices=["table", "json"], default="table")
     parser.set_defaults(handler=_run)
@@ -164,14 +181,21 @@ def _run(args: argparse.Namespace) -> int:
         except ResizeError as err:
             msg = f"resize schedule entry {step}:{count} is invalid: {err}"
             raise ResizeError(msg) from err
-    if args.strategy == "multi-worker" and (schedule or args.nodes_per_device):
-        msg = "--strategy multi-worker supports neither --resize-schedule nor --nodes-per-device"
+    if args.strategy == "multi-worker" and (schedule or args.nodes_per_device or args.resume):
+        msg = (
+            "--strategy multi-worker supports neither --resize-schedule, --nodes-per-device "
+            "nor --resume"
+        )
         raise ResizeError(msg)
 
     from virtualflow.data import check_dataset_size, load_dataset
 
     images, labels = load_dataset(args.dataset)
     check_dataset_size(len(images), args.global_batch)
+
+    # Checked before TensorFlow starts, so a bad --resume fails fast and leaves devices alone.
+    config = _config(args, plan, schedule)
+    resume_point = _resume_point(args, config)
 
     from virtualflow.keras import devices
 
@@ -181,7 +205,81 @@ def _run(args: argparse.Namespace) -> int:
     max_devices = max([plan.num_devices] + [count for _, count in schedule])
     if args.strategy == "mirrored":
         devices.configure_logical_devices(max_devices)
-    return _train(args, plan, schedule, images, labels)
+    return _train(args, plan, schedule, images, labels, config, resume_point)
+
+
+# Arguments that must match between a checkpoint's run and the run that resumes it.
+_RESUME_KEYS = (
+    "dataset",
+    "model",
+    "global_batch",
+    "virtual_nodes",
+    "nodes_per_device",
+    "seed",
+    "lr",
+    "momentum",
+    "resize_schedule",
+    "deterministic",
+    "mode",
+)
+
+
+def _config(
+    args: argparse.Namespace, plan: VirtualNodePlan, schedule: list[tuple[int, int]]
+) -> dict[str, Any]:
+    return {
+        "backend": args.backend,
+        "dataset": args.dataset,
+        "model": args.model,
+        "global_batch": args.global_batch,
+        "virtual_nodes": plan.virtual_nodes,
+        "devices": plan.num_devices,
+        "nodes_per_device": list(plan.nodes_per_device),
+        "steps": args.steps,
+        "seed": args.seed,
+        "lr": args.lr,
+        "momentum": args.momentum,
+        "resize_schedule": [list(entry) for entry in schedule],
+        "deterministic": args.deterministic,
+        "mode": args.mode,
+        "strategy": args.strategy,
+        "plan": plan.to_dict(),
+        "versions": {
+            "virtualflow": version("virtualflow"),
+            "tensorflow": version("tensorflow-cpu"),
+            "keras": version("keras"),
+            "numpy": version("numpy"),
+            "python": platform.python_version(),
+        },
+    }
+
+
+def _resume_point(args: argparse.Namespace, config: dict[str, Any]) -> tuple[int, Any, list]:
+    """Return ``(first step, training state, earlier records)``; a fresh run starts at 0."""
+    if not args.resume:
+        return 0, None, []
+    from virtualflow.keras.rundir import load_checkpoint, read_records
+
+    config_file = Path(args.out) / "config.json"
+    try:
+        saved = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        msg = f"cannot resume: {config_file} is missing or invalid ({err})"
+        raise RunDirectoryError(msg) from err
+    changed = [key for key in _RESUME_KEYS if saved.get(key) != config[key]]
+    if changed:
+        details = ", ".join(f"{key} {saved.get(key)!r} -> {config[key]!r}" for key in changed)
+        msg = f"cannot resume {args.out}: the arguments changed ({details}); use the same ones"
+        raise RunDirectoryError(msg)
+    state, first_step = load_checkpoint(args.out)
+    if first_step >= args.steps:
+        msg = (
+            f"the checkpoint in {args.out} is already at step {first_step}; pass --steps "
+            f"greater than {first_step} to train further"
+        )
+        raise RunDirectoryError(msg)
+    logger.info("resuming %s at step %d", args.out, first_step)
+    return first_step, state, read_records(args.out, first_step)
 
 
 def _train(
@@ -190,13 +288,15 @@ def _train(
     schedule: list[tuple[int, int]],
     images: Any,
     labels: Any,
+    config: dict[str, Any],
+    resume_point: tuple[int, Any, list],
 ) -> int:
     import keras
     from tqdm import tqdm
 
     from virtualflow.keras import devices
-    from virtualflow.keras.rundir import write_run_directory
-    from virtualflow.keras.state import model_weights
+    from virtualflow.keras.rundir import save_checkpoint, write_progress, write_run_directory
+    from virtualflow.keras.state import get_training_state, model_weights
     from virtualflow.keras.trainer import Run
     from virtualflow.models import build_model
 
@@ -227,47 +327,35 @@ def _train(
         resize_schedule=schedule,
         make_strategy=make_strategy,
     )
+    writes = args.strategy == "mirrored" or _worker_index() == 0
+    first_step, state, records = resume_point
+
     start = time.perf_counter()
     progress = tqdm(
-        run.steps(args.steps), total=args.steps, desc="train", file=sys.stderr, disable=args.quiet
+        run.steps(args.steps, first_step, state),
+        total=args.steps,
+        initial=first_step,
+        desc="train",
+        file=sys.stderr,
+        disable=args.quiet,
     )
-    records = []
     for record in progress:
         records.append(record)
         progress.set_postfix(loss=f"{record.loss:.4f}", devices=record.num_devices)
+        done = record.step + 1
+        if writes and args.checkpoint_every and done % args.checkpoint_every == 0:
+            save_checkpoint(args.out, get_training_state(run.model), done)
+            write_progress(args.out, config, records)
     wall_s = time.perf_counter() - start
 
-    config = {
-        "backend": args.backend,
-        "dataset": args.dataset,
-        "model": args.model,
-        "global_batch": args.global_batch,
-        "virtual_nodes": plan.virtual_nodes,
-        "devices": plan.num_devices,
-        "nodes_per_device": list(plan.nodes_per_device),
-        "steps": args.steps,
-        "seed": args.seed,
-        "lr": args.lr,
-        "momentum": args.momentum,
-        "resize_schedule": [list(entry) for entry in schedule],
-        "deterministic": args.deterministic,
-        "mode": args.mode,
-        "strategy": args.strategy,
-        "plan": plan.to_dict(),
-        "versions": {
-            "virtualflow": version("virtualflow"),
-            "tensorflow": version("tensorflow-cpu"),
-            "keras": version("keras"),
-            "numpy": version("numpy"),
-            "python": platform.python_version(),
-        },
-    }
-    if args.strategy == "mirrored" or _worker_index() == 0:
+    if writes:
+        save_checkpoint(args.out, get_training_state(run.model), args.steps)
         write_run_directory(args.out, config, records, model_weights(run.model))
     summary = {
         "final_loss": records[-1].loss,
         "final_train_accuracy": records[-1].accuracy,
         "steps": len(records),
+        "resumed_at_step": first_step,
         "device_counts": sorted({record.num_devices for record in records}),
         "wall_s": round(wall_s, 3),
         "out": str(args.out),

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from virtualflow.data import global_batch
-from virtualflow.errors import ResizeError
+from virtualflow.errors import ResizeError, RunDirectoryError
 from virtualflow.plan import VirtualNodePlan
 
 __all__ = ["Run", "StepRecord", "parse_resize_schedule"]
@@ -106,32 +106,50 @@ class Run:
                 set_training_state(model, state)
         return model
 
-    def steps(self, total: int) -> Iterator[StepRecord]:
-        """Train for ``total`` steps from step 0, yielding each step's metrics."""
+    def plan_at(self, step: int) -> VirtualNodePlan:
+        """Return the plan in force at ``step`` under the resize schedule."""
+        plan = self.plan
+        for start, devices in self.resize_schedule:
+            if start <= step:
+                plan = plan.resize(devices)
+        return plan
+
+    def steps(
+        self, total: int, start: int = 0, state: dict[str, np.ndarray] | None = None
+    ) -> Iterator[StepRecord]:
+        """Train up to step ``total`` (exclusive), yielding each step's metrics.
+
+        Args:
+            total: Number of steps of the whole run.
+            start: First step to run; a resumed run passes the step count of its checkpoint.
+            state: Training state to continue from (see
+                :func:`~virtualflow.keras.state.get_training_state`); required when
+                ``start > 0``.
+        """
         from virtualflow.keras.state import get_training_state
 
+        if start and state is None:
+            msg = f"resuming at step {start} needs the training state saved at that step"
+            raise RunDirectoryError(msg)
         resize_at = dict(self.resize_schedule)
-        plan = self.plan
-        if 0 in resize_at:
-            plan = plan.resize(resize_at[0])
-        self.model = self._build_under(plan, None)
-        for step in range(total):
-            if step and step in resize_at:
+        plan = self.plan_at(start)
+        self.model = self._build_under(plan, state)
+        for step in range(start, total):
+            if step > start and step in resize_at:
                 try:
                     plan = plan.resize(resize_at[step])
                 except ResizeError as err:
                     msg = f"resize at step {step} failed: {err}"
                     raise ResizeError(msg) from err
-                state = get_training_state(self.model)
                 logger.info("step %d: resizing to %d devices", step, plan.num_devices)
-                self.model = self._build_under(plan, state)
+                self.model = self._build_under(plan, get_training_state(self.model))
             x, y = global_batch(self.images, self.labels, plan.global_batch, step, self.seed)
-            start = time.perf_counter()
+            began = time.perf_counter()
             logs = self.model.train_on_global_batch(x, y)
             yield StepRecord(
                 step=step,
                 loss=logs["loss"],
                 accuracy=logs["accuracy"],
                 num_devices=plan.num_devices,
-                wall_s=time.perf_counter() - start,
+                wall_s=time.perf_counter() - began,
             )
