@@ -237,3 +237,24 @@ def test_sample_weights_rejected(tf_env):
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
     with pytest.raises(PlanError, match="sample weights are not supported"):
         model.fit(x, x, sample_weight=np.ones(4), batch_size=4, shuffle=False, verbose=0)
+
+
+def test_unused_variable_gets_zero_gradient(tf_env):
+    _, keras = tf_env
+    from virtualflow.keras import VirtualNodeModel
+
+    class Unused(keras.layers.Layer):
+        def build(self, input_shape):
+            self.offset = self.add_weight(shape=(), initializer="ones", trainable=True)
+
+        def call(self, inputs):
+            return inputs
+
+    inner = keras.Sequential([keras.Input((1,)), Unused(name="unused"), linear_model(keras)])
+    model = VirtualNodeModel(inner, VirtualNodePlan(4, 2, devices=1))
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    x = np.array([[1.0], [2.0], [3.0], [4.0]], np.float32)
+    model.train_on_global_batch(x, 2 * x)
+    # The unused weight keeps its initial value; the linear weight takes the known step to 0.3.
+    assert float(inner.get_layer("unused").offset.numpy()) == 1.0
+    assert float(inner.layers[-1].weights[0].numpy().ravel()[0]) == pytest.approx(0.3, rel=1e-6)

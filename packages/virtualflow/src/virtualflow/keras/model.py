@@ -174,8 +174,15 @@ class VirtualNodeModel(keras.Model):
                 loss = tf.reduce_mean(self._per_example_loss(y_node, y_pred))
                 if self.inner.losses:
                     loss = loss + tf.add_n(self.inner.losses)
-            gradients = tape.gradient(loss, variables)
-            gradients = [tf.convert_to_tensor(g) * weight for g in gradients]
+            gradients = [
+                # A variable the loss does not depend on gets a zero gradient, so that every
+                # node and every replica contributes a tensor of the same structure.
+                tf.zeros_like(variable) if gradient is None else tf.convert_to_tensor(gradient)
+                for gradient, variable in zip(
+                    tape.gradient(loss, variables), variables, strict=True
+                )
+            ]
+            gradients = [gradient * weight for gradient in gradients]
             node_gradients.append(gradients)
             node_stats.append(self._batch_norm.read())
             node_metrics.append(self._node_metrics(loss, y_node, y_pred, weight))
