@@ -49,8 +49,8 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     elif quiet:
         level = logging.WARNING
     if not verbose:
-        # TensorFlow's C++ start-up messages (CPU features, oneDNN) drown the progress bar; the
-        # variable is read when TensorFlow is first imported, so it must be set before that.
+        # TensorFlow's C++ start-up messages (CPU features, oneDNN) drown the progress bar.
+        # TensorFlow reads this variable on its first import, so it is set before that.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
