@@ -28,6 +28,7 @@ help:
 	@echo "make bench             run the benchmarks and write docs/benchmarks/<pkg>.md"
 	@echo "make test-<pkg>        test one package alone in its own throwaway venv"
 	@echo "make lint              ruff check, ruff format --check, version check"
+	@echo "make changed           list, as JSON, the packages that differ from origin/main"
 
 install: $(STAMP)
 

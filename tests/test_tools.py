@@ -101,3 +101,18 @@ def test_jobs_lists_package_without_demo_as_missing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "taglets" in result.stdout
     assert "missing" in result.stdout
+
+
+def test_headline_floats_keep_four_digits(tmp_path):
+    import jobs
+
+    (tmp_path / "summary.json").write_text(
+        json.dumps({"test_accuracy": 0.97971, "energy_kwh": 1.6366928248458405e-06, "n": 12})
+    )
+    assert jobs.read_summary(tmp_path) == "test_accuracy=0.9797, energy_kwh=1.637e-06, n=12"
+
+
+def test_missing_summary_is_reported(tmp_path):
+    import jobs
+
+    assert jobs.read_summary(tmp_path) == "(no summary.json written)"

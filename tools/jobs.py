@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -43,7 +44,14 @@ def read_summary(out: Path) -> str:
     if not summary_file.is_file():
         return "(no summary.json written)"
     summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    return ", ".join(f"{key}={value}" for key, value in summary.items())
+    return ", ".join(f"{key}={format_value(value)}" for key, value in summary.items())
+
+
+def format_value(value: object) -> str:
+    """Format a headline figure: floats to four significant digits, everything else as is."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
 
     header = ("package", "status", "wall_s", "results" if args.kind == "demo" else "written to")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    indent = sum(widths) + 2 * len(widths)
     print()
     for row in [header, *rows]:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
-            + "  "
-            + row[3]
-        )
+        fixed = "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        # Long result lists wrap under the results column instead of running off the screen.
+        results = textwrap.wrap(row[3], width=max(40, 110 - indent)) or [""]
+        print(fixed + "  " + results[0])
+        for line in results[1:]:
+            print(" " * indent + line)
     return 1 if failed else 0
 
 
