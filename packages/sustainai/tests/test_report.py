@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from sustainai.cli import main
 from sustainai.errors import InvalidInputError
-from sustainai.records import COLUMNS
+from sustainai.records import CODECARBON_COLUMNS, COLUMNS
 from sustainai.report import plot_report, summarise
 
 
@@ -96,3 +97,47 @@ def test_no_grouping_gives_one_row():
     table = report.to_table().splitlines()
     assert len(table) == 3
     assert table[-1].startswith("4")
+
+
+def write_codecarbon_csv(path):
+    # One row in codecarbon 3.3.2's emissions.csv layout: its columns only, no sustainai ones.
+    values = dict.fromkeys(CODECARBON_COLUMNS, "")
+    values.update(
+        timestamp="2026-12-04T21:00:00",
+        project_name="codecarbon",
+        run_id="c1",
+        experiment_id="5b0fa12a-3dd7-45bb-9766-cc326314d9f1",
+        duration="2.5",
+        emissions="1.2e-10",
+        cpu_energy="1e-09",
+        gpu_energy="0",
+        ram_energy="5e-10",
+        energy_consumed="1.5e-09",
+        country_iso_code="FRA",
+        pue="1.0",
+    )
+    path.write_text(
+        ",".join(CODECARBON_COLUMNS) + "\n" + ",".join(values[name] for name in CODECARBON_COLUMNS)
+    )
+    return path
+
+
+def test_codecarbon_file_totals_and_missing_figures(tmp_path, capsys):
+    path = write_codecarbon_csv(tmp_path / "emissions.csv")
+    assert main(["report", str(path), "--format", "json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    # The file has only the location-based figure, so the total equals it.
+    assert totals["emissions_kg"] == pytest.approx(1.2e-10)
+    assert totals["total_kg"] == pytest.approx(1.2e-10)
+    assert totals["emissions_market_kg"] is None
+    assert totals["embodied_kg"] is None
+
+
+def test_codecarbon_file_table_shows_na(tmp_path, capsys):
+    path = write_codecarbon_csv(tmp_path / "emissions.csv")
+    assert main(["report", str(path), "--by", "project"]) == 0
+    header, _, row, total = capsys.readouterr().out.splitlines()
+    # Columns: project, runs, duration, energy, location, market, embodied, total, measured.
+    assert row.split() == ["codecarbon", "1", "2.5", "1.5e-09", "1.2e-10", "n/a", "n/a",
+                           "1.2e-10", "unknown"]  # fmt: skip
+    assert total.split()[0] == "all"

@@ -2,6 +2,8 @@
 
 Location-based, market-based and embodied emissions stay in separate columns: the report
 never nets one into another. ``total_kg`` is location-based operational plus embodied.
+Market-based and embodied sums are None where no record of the group has the figure, as in
+files written by codecarbon.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ _SUMS = (
     ("embodied_kg", "embodied_emissions_kg"),
     ("total_kg", "total_emissions_kg"),
 )
+# Figures that files written by codecarbon lack. A group where no record has the figure
+# sums to None (null in JSON, "n/a" in tables), because 0 would claim a known zero.
+_OPTIONAL_SUMS = frozenset({"emissions_market_kg", "embodied_emissions_kg"})
 _HEADINGS = {
     "runs": "runs",
     "duration_s": "duration (s)",
@@ -99,7 +104,12 @@ class Report:
             cells = [str(group[name]) for name in self.group_by]
             for name in self.columns:
                 value = group[name]
-                cells.append(f"{value:.4g}" if isinstance(value, float) else str(value))
+                if value is None:
+                    cells.append("n/a")
+                elif isinstance(value, float):
+                    cells.append(f"{value:.4g}")
+                else:
+                    cells.append(str(value))
             rows.append(cells)
         if rows and self.group_by:
             rows[-1][0] = "all"
@@ -126,10 +136,32 @@ class Report:
         return "\n".join(lines)
 
 
+def _record_total_kg(record: Mapping[str, Any]) -> float:
+    """Return a record's location-based plus embodied emissions.
+
+    Files written by codecarbon have no ``total_emissions_kg`` column, so the total is
+    rebuilt from the location-based figure and the embodied figure where one exists.
+    """
+    if record["total_emissions_kg"] is not None:
+        return record["total_emissions_kg"]
+    return record["emissions"] + (record["embodied_emissions_kg"] or 0.0)
+
+
+def _sum_known(values: Sequence[float | None]) -> float | None:
+    """Sum the values that are present, or return None when none is."""
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
 def _summed(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {"runs": len(records)}
     for name, column in _SUMS:
-        summary[name] = sum(record[column] or 0.0 for record in records)
+        if name == "total_kg":
+            summary[name] = sum(_record_total_kg(record) for record in records)
+        elif column in _OPTIONAL_SUMS:
+            summary[name] = _sum_known([record[column] for record in records])
+        else:
+            summary[name] = sum(record[column] for record in records)
     summary["measured"] = _measured_label(record["measured"] for record in records)
     return summary
 
@@ -188,9 +220,10 @@ def plot_report(report: Report, path: Path | str) -> Path:
         labels = ["all"]
     groups = report.groups or [report.totals]
     positions = range(len(groups))
+    # A figure the records lack (None) is drawn as an empty bar.
     location = [group["emissions_kg"] for group in groups]
-    embodied = [group["embodied_kg"] for group in groups]
-    market = [group["emissions_market_kg"] for group in groups]
+    embodied = [group["embodied_kg"] or 0.0 for group in groups]
+    market = [group["emissions_market_kg"] or 0.0 for group in groups]
     figure, axes = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) + 3), 4.5))
     axes.bar([p - 0.2 for p in positions], location, width=0.4, label="operational, location-based")
     axes.bar(
