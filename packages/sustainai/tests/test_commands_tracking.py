@@ -85,8 +85,8 @@ def test_unknown_region_runs_nothing(output, tmp_path, capsys):
     code = main(
         ["track", "--region", "Atlantis", "--output", str(output), "--", "touch", str(marker)]
     )
-    assert code == 1
-    assert "unknown grid region 'Atlantis'" in capsys.readouterr().err
+    assert code == 2
+    assert "argument --region: unknown grid region 'Atlantis'" in capsys.readouterr().err
     assert not marker.exists()
     assert not output.exists()
 
@@ -191,3 +191,58 @@ def test_argv0_kept_as_written(output, capfd):
     # With -c and no further argument, sh sets $0 to its own argv[0].
     assert track(output, "sh", "-c", "echo $0") == 0
     assert capfd.readouterr().out == "sh\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--pue", "0.5", "argument --pue: must be a finite number >= 1"),
+        ("--pue", "inf", "argument --pue: must be a finite number >= 1"),
+        ("--renewable-fraction", "2", "argument --renewable-fraction: must be a fraction from 0"),
+        ("--residual-intensity", "-3", "argument --residual-intensity: must be a finite number"),
+        ("--interval", "0", "argument --interval: must be a positive finite number of seconds"),
+        ("--interval", "-1", "argument --interval: must be a positive finite number of seconds"),
+        ("--interval", "inf", "argument --interval: must be a positive finite number of seconds"),
+        ("--interval", "nan", "argument --interval: must be a positive finite number of seconds"),
+        ("--hardware", "nosuch", "argument --hardware: unknown hardware 'nosuch': choose from"),
+        ("--hardware", "a100", "did you mean nvidia-a100-40gb, nvidia-a100-80gb?"),
+        ("--phase", "foo", "argument --phase: unknown phase 'foo': choose from data,"),
+        ("--phase", "trainng", "did you mean 'training'?"),
+        ("--region", "", "argument --region: must be a grid region such as FRA"),
+    ],
+)
+def test_track_bad_option_is_usage_error(output, tmp_path, capsys, option, value, message):
+    marker = tmp_path / "ran"
+    code = main(["track", option, value, "--output", str(output), "--", "touch", str(marker)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert repr(value) in err
+    assert not marker.exists()
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "argument --by: must name groupings from project, phase"),
+        (" , ", "argument --by: must name groupings from project, phase"),
+        ("project,colour", "argument --by: unknown grouping colour in 'project,colour'"),
+    ],
+)
+def test_report_bad_grouping_is_usage_error(output, capsys, value, message):
+    track(output, PYTHON, "-c", "pass")
+    capsys.readouterr()
+    assert main(["report", str(output), "--by", value]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.out == ""
+
+
+def test_report_by_none_gives_totals(output, capsys):
+    track(output, PYTHON, "-c", "pass")
+    capsys.readouterr()
+    assert main(["report", str(output), "--by", "none", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["group_by"] == []
+    assert document["totals"]["runs"] == 1

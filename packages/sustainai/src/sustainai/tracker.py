@@ -68,6 +68,17 @@ def _require_number(name: str, value: object, low: float, high: float = math.inf
     return number
 
 
+def _require_positive_seconds(name: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        msg = f"{name} must be a positive finite number of seconds, got {value!r}"
+        raise TrackerConfigError(msg)
+    return number
+
+
 def _require_scope(scope: str) -> str:
     if scope not in ("process", "machine"):
         msg = f"scope must be 'process' or 'machine', got {scope!r}"
@@ -159,10 +170,7 @@ class Tracker:
         self.pue = _require_number("pue", pue, 1.0)
         self.output = None if output is None else Path(output)
         self.experiment_id = experiment_id
-        self.interval_s = _require_number("interval_s", interval_s, 0.0)
-        if self.interval_s == 0:
-            msg = "interval_s must be a positive number of seconds, got 0"
-            raise TrackerConfigError(msg)
+        self.interval_s = _require_positive_seconds("interval_s", interval_s)
         self.renewable_fraction = _require_number("renewable_fraction", renewable_fraction, 0, 1)
         self.residual_g_co2e_per_kwh = (
             None

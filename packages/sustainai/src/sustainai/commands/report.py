@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sustainai.commands._options import group_names
 from sustainai.records import read_records
 from sustainai.report import GROUP_KEYS, plot_report, summarise
 
@@ -24,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE", help="emissions CSV file")
     parser.add_argument(
         "--by",
+        type=group_names,
         default="project,phase",
-        help=f"comma-separated grouping: {', '.join(GROUP_KEYS)} (default: project,phase)",
+        help=f"comma-separated grouping: {', '.join(GROUP_KEYS)}, or none for the totals only "
+        "(default: project,phase)",
     )
     parser.add_argument(
         "--format",
@@ -40,9 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    by = [name.strip() for name in args.by.split(",") if name.strip()]
     records = read_records(args.file)
-    report = summarise(records, by, source=args.file)
+    report = summarise(records, args.by, source=args.file)
     if args.format == "json":
         print(report.to_json())
     elif args.format == "markdown":

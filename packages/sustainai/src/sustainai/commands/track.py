@@ -12,6 +12,15 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from sustainai.commands._options import (
+    fraction,
+    hardware_name,
+    non_negative_number,
+    phase_name,
+    positive_seconds,
+    pue_number,
+    region_name,
+)
 from sustainai.sensors import DEFAULT_POWERCAP_ROOT
 from sustainai.tracker import DEFAULT_REGION, REGION_VARIABLE, Tracker, TrackingResult
 
@@ -41,11 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--project", default="default", help="project name (default: default)")
     parser.add_argument(
         "--phase",
+        type=phase_name,
         default="training",
         help="lifecycle phase: data, experimentation, training, inference (default: training)",
     )
     parser.add_argument(
         "--region",
+        type=region_name,
         default=None,
         help="grid region, ISO 3166 alpha-3 (FRA) or provider:region "
         f"(default: ${REGION_VARIABLE}, else {DEFAULT_REGION})",
@@ -54,19 +65,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     # Carbon accounting.
     parser.add_argument(
         "--pue",
-        type=float,
+        type=pue_number,
         default=1.0,
         help="data-centre power usage effectiveness, >= 1 (default: 1.0)",
     )
     parser.add_argument(
         "--renewable-fraction",
-        type=float,
+        type=fraction,
         default=0.0,
-        help="share of the energy covered by renewable contracts, 0-1, for the market-based figure",
+        help="share of the energy covered by renewable contracts, 0-1, for the market-based "
+        "figure (default: 0.0)",
     )
     parser.add_argument(
         "--residual-intensity",
-        type=float,
+        type=non_negative_number,
         default=None,
         metavar="G_PER_KWH",
         help="residual-mix intensity in g CO2e/kWh for the market-based figure "
@@ -74,6 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--hardware",
+        type=hardware_name,
         default="auto",
         help="hardware table row whose embodied carbon is amortised over the run, or 'none' "
         "(default: auto, gpu-server with a GPU, else cpu-server)",
@@ -87,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--interval",
-        type=float,
+        type=positive_seconds,
         default=1.0,
         metavar="SECONDS",
         help="seconds between sensor readings (default: 1)",
