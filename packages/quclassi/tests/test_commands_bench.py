@@ -66,3 +66,21 @@ def test_single_qubit_rejected():
 def test_bad_qubit_list_is_usage_error(capsys):
     assert main(["bench", "--qubits", "two"]) == 2
     assert "comma-separated integers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "detail"),
+    [
+        (["--qubits", "2,1"], "--qubits", "integers of at least 2"),
+        (["--samples", "0"], "--samples", "integers of at least 1"),
+        (["--repeats", "0"], "--repeats", "positive integer, got 0"),
+        (["--budget-s", "0"], "--budget-s", "greater than 0, got '0'"),
+        (["--seed", "-3"], "--seed", "from 0 to 4294967295, got -3"),
+        (["--structure", "x"], "--structure", "invalid layer letters ['x']"),
+    ],
+)
+def test_bench_bad_option_names_option(capsys, argv, option, detail):
+    assert main(["bench", *argv]) == 2
+    error = capsys.readouterr().err
+    assert f"argument {option}:" in error
+    assert detail in error

@@ -113,3 +113,20 @@ def test_row_outside_file_fails(tmp_path, capsys):
 def test_missing_sample_is_usage_error(capsys):
     assert main(["circuit", "--structure", "sd"]) == 2
     assert "--sample" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "detail"),
+    [
+        (["--structure", "sx", "--sample", "0.5"], "--structure", "valid letters: s ("),
+        (["--structure", "s", "--sample", "0.5", "--qubits", "0"], "--qubits", "got 0"),
+        (["--structure", "s", "--sample", "0.5", "--seed", "-1"], "--seed", "got -1"),
+        (["--structure", "s", "--input", "x.csv", "--row", "-1"], "--row", "at least 0"),
+        (["--structure", "s", "--sample", "0.5", "--shots", "0"], "--shots", "got 0"),
+    ],
+)
+def test_circuit_bad_option_names_option(capsys, argv, option, detail):
+    assert main(["circuit", *argv]) == 2
+    error = capsys.readouterr().err
+    assert f"argument {option}:" in error
+    assert detail in error

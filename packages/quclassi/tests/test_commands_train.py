@@ -145,7 +145,6 @@ def test_evaluate_other_schema_version_fails(trained_model, tmp_path, capsys):
         (["--dataset", "cifar"], "unknown data set 'cifar'"),
         (["--dataset", "iris", "--classes", "1"], "at least two classes"),
         (["--dataset", "iris", "--pca", "9"], "pca=9 is larger than the number of features"),
-        (["--dataset", "iris", "--structure", "sq"], "unknown layer letters"),
         (["--dataset", "csv:/no/such/file.csv"], "No such file"),
     ],
 )
@@ -167,6 +166,28 @@ def test_train_runtime_errors_exit_one(capsys, argv, message):
 )
 def test_train_usage_errors_exit_two(capsys, argv):
     assert main(["train", *argv]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "detail"),
+    [
+        (["--lr", "0"], "--lr", "greater than 0, got '0'"),
+        (["--lr", "nan"], "--lr", "finite number"),
+        (["--structure", "sdx"], "--structure", "invalid layer letters ['x']"),
+        (["--structure", "sdx"], "--structure", "valid letters: s ("),
+        (["--backend-option", "foo"], "--backend-option", "expected KEY=VALUE"),
+        (["--backend-option", "=1"], "--backend-option", "got '=1'"),
+        (["--seed", "-1"], "--seed", "from 0 to 4294967295, got -1"),
+        (["--classes", ","], "--classes", "expected class labels"),
+    ],
+)
+def test_train_bad_option_names_option(capsys, argv, option, detail):
+    # argparse rejects these while parsing, so no data set is loaded and no training starts.
+    assert main(["-q", "train", "--dataset", "iris", *argv]) == 2
+    error = capsys.readouterr().err
+    assert f"argument {option}:" in error
+    assert detail in error
+    assert "learning_rate" not in error
 
 
 def test_train_missing_mnist_extra(monkeypatch, capsys):
@@ -271,5 +292,5 @@ def test_resume_with_other_data_rejected(capsys, tmp_path):
 
 
 def test_checkpoint_needs_out(capsys):
-    assert main(["-q", "train", "--dataset", "iris", "--checkpoint-every", "2"]) == 1
+    assert main(["-q", "train", "--dataset", "iris", "--checkpoint-every", "2"]) == 2
     assert "need --out" in capsys.readouterr().err

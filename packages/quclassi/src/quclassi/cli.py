@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 
 from quclassi.commands import bench, circuit, compare, evaluate, predict, train
-from quclassi.errors import QuClassiError
+from quclassi.errors import QuClassiError, UsageError
 
 __all__ = ["build_parser", "main"]
 
@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
+    except UsageError as err:
+        print(f"quclassi {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except (QuClassiError, OSError) as err:
         if args.verbose:
             logger.exception("%s failed", args.command)

@@ -20,6 +20,7 @@ __all__ = [
     "QuClassiError",
     "SchemaVersionError",
     "UnknownBackendError",
+    "UsageError",
 ]
 
 
@@ -45,6 +46,10 @@ class NotFittedError(QuClassiError, ValueError, AttributeError):
     The bases match ``sklearn.exceptions.NotFittedError`` so that scikit-learn's own checks
     accept it.
     """
+
+
+class UsageError(InvalidInputError):
+    """Command-line options that cannot be used together; the CLI exits with code 2."""
 
 
 class UnknownBackendError(InvalidInputError):

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from quclassi.errors import InvalidInputError
+from quclassi.commands.common import positive_float, positive_int, seed, structure_letters
 
 __all__ = ["register", "render_markdown"]
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 _METHOD_ORDER = ("per_sample", "broadcast", "analytic")
 
 
-def _int_list(text: str) -> list[int]:
+def _int_list(text: str, minimum: int = 1) -> list[int]:
     try:
         values = [int(field) for field in text.split(",") if field.strip()]
     except ValueError as err:
@@ -32,7 +32,15 @@ def _int_list(text: str) -> list[int]:
     if not values:
         msg = "expected at least one integer"
         raise argparse.ArgumentTypeError(msg)
+    if min(values) < minimum:
+        msg = f"expected integers of at least {minimum}, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
     return values
+
+
+def _qubit_list(text: str) -> list[int]:
+    # The benchmark's circuits have two-qubit layers, so every register needs two qubits.
+    return _int_list(text, minimum=2)
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +57,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--qubits",
-        type=_int_list,
+        type=_qubit_list,
         default=[2, 4, 6, 8],
         help="register sizes n, comma-separated; circuits have 2n+1 qubits (default: 2,4,6,8)",
     )
@@ -59,18 +67,25 @@ def register(subparsers: Any) -> None:
         default=[100, 1000],
         help="sample counts N, comma-separated (default: 100,1000)",
     )
-    parser.add_argument("--structure", default="sd", help="layer letters (default: sd)")
     parser.add_argument(
-        "--repeats", type=int, default=3, help="timed repeats of whole-batch runs (default: 3)"
+        "--structure", type=structure_letters, default="sd", help="layer letters (default: sd)"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=positive_int,
+        default=3,
+        help="timed repeats of whole-batch runs (default: 3)",
     )
     parser.add_argument(
         "--budget-s",
-        type=float,
+        type=positive_float,
         default=20.0,
         help="seconds per register size for timing the per-sample QNode, separately for "
         "forward and gradient; fewer samples than N are then timed and scaled (default: 20)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of data and parameters")
+    parser.add_argument(
+        "--seed", type=seed, default=0, help="seed of the random data and parameters (default: 0)"
+    )
     parser.add_argument(
         "--format",
         choices=["table", "json", "markdown"],
@@ -239,12 +254,6 @@ def run(args: argparse.Namespace) -> int:
     """Run ``quclassi bench`` and return the exit code."""
     from quclassi import benchmark
 
-    if args.repeats < 1:
-        msg = f"--repeats must be at least 1; got {args.repeats}"
-        raise InvalidInputError(msg)
-    if args.budget_s <= 0:
-        msg = f"--budget-s must be positive; got {args.budget_s}"
-        raise InvalidInputError(msg)
     load_start = benchmark.machine_info()["load_average_1min"]
     start = time.perf_counter()
     rows = benchmark.run_benchmark(

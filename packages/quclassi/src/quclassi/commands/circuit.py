@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from quclassi.commands.common import non_negative_int, positive_int, seed, structure_letters
 from quclassi.errors import InvalidInputError
 
 __all__ = ["FORMATS", "register"]
@@ -41,11 +42,12 @@ def register(subparsers: Any) -> None:
     source.add_argument("--model", metavar="PATH", help="model file written by 'quclassi train'")
     source.add_argument(
         "--structure",
+        type=structure_letters,
         help="layer letters of an untrained circuit, for example sd (s, d, c)",
     )
     parser.add_argument(
         "--qubits",
-        type=int,
+        type=positive_int,
         help="qubits per register with --structure (default: half the sample's feature count, "
         "rounded up); the circuit has 2n+1 qubits",
     )
@@ -56,7 +58,7 @@ def register(subparsers: Any) -> None:
         help="parameters of the --structure circuit: uniform in [0, 2 pi) radians, or all 0 "
         "(default: random)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of --params random (default: 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of --params random (default: 0)")
 
     sample = parser.add_mutually_exclusive_group(required=True)
     sample.add_argument(
@@ -67,7 +69,10 @@ def register(subparsers: Any) -> None:
     )
     sample.add_argument("--input", metavar="CSV", help="CSV file of samples; see --row")
     parser.add_argument(
-        "--row", type=int, default=0, help="0-based data row of --input to export (default: 0)"
+        "--row",
+        type=non_negative_int,
+        default=0,
+        help="0-based data row of --input to export (default: 0)",
     )
 
     parser.add_argument(
@@ -80,7 +85,8 @@ def register(subparsers: Any) -> None:
         "--format",
         choices=FORMATS,
         default="text",
-        help="text drawing, OpenQASM 2 (qasm) or 3 (qasm3), or the IonQ job body (ionq-json)",
+        help="output on stdout or --out: text drawing, OpenQASM 2 (qasm) or 3 (qasm3), or the "
+        "IonQ job body (ionq-json) (default: text)",
     )
 
     parser.add_argument(
@@ -90,7 +96,11 @@ def register(subparsers: Any) -> None:
         "(default: simulator)",
     )
     parser.add_argument(
-        "--shots", type=int, default=1024, help="shots per circuit in the ionq-json payload"
+        "--shots",
+        type=positive_int,
+        default=1024,
+        help="circuit repetitions (shots) per circuit written into the ionq-json payload; "
+        "other formats ignore it (default: 1024)",
     )
     parser.add_argument(
         "--noise-model",

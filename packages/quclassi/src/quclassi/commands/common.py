@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -16,9 +17,18 @@ __all__ = [
     "add_dataset_arguments",
     "add_format_argument",
     "backend_options",
+    "class_list",
+    "key_value",
+    "non_negative_int",
+    "positive_float",
     "positive_int",
     "print_result",
+    "seed",
+    "structure_letters",
 ]
+
+# numpy and scikit-learn accept seeds from 0 to 2**32 - 1.
+_MAX_SEED = 2**32 - 1
 
 
 def positive_int(text: str) -> int:
@@ -32,6 +42,81 @@ def positive_int(text: str) -> int:
         msg = f"expected a positive integer, got {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def non_negative_int(text: str) -> int:
+    """Parse an integer of at least 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        msg = f"expected an integer of at least 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if value < 0:
+        msg = f"expected an integer of at least 0, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def seed(text: str) -> int:
+    """Parse a random seed, an integer from 0 to 2**32 - 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        msg = f"expected an integer from 0 to {_MAX_SEED}, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if not 0 <= value <= _MAX_SEED:
+        msg = f"expected an integer from 0 to {_MAX_SEED}, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def positive_float(text: str) -> float:
+    """Parse a finite number greater than 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError as err:
+        msg = f"expected a number greater than 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+    if not math.isfinite(value) or value <= 0:
+        msg = f"expected a finite number greater than 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def structure_letters(text: str) -> str:
+    """Parse a layer structure: one or more of the letters s, d and c (argparse type).
+
+    Whether ``d`` and ``c`` fit the register is checked later, once the qubit count is known.
+    """
+    from quclassi.circuit import LAYER_LETTERS
+
+    letters = text.strip().lower()
+    allowed = ", ".join(f"{key} ({meaning})" for key, meaning in LAYER_LETTERS.items())
+    if not letters:
+        msg = f"expected one or more layer letters, for example sd; valid letters: {allowed}"
+        raise argparse.ArgumentTypeError(msg)
+    unknown = sorted({letter for letter in letters if letter not in LAYER_LETTERS})
+    if unknown:
+        msg = f"invalid layer letters {unknown} in {text!r}; valid letters: {allowed}"
+        raise argparse.ArgumentTypeError(msg)
+    return letters
+
+
+def key_value(text: str) -> str:
+    """Check that a backend option looks like ``KEY=VALUE`` and return it unchanged."""
+    key, separator, _ = text.partition("=")
+    if not separator or not key.strip():
+        msg = f"expected KEY=VALUE, for example device=lightning.qubit, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return text
+
+
+def class_list(text: str) -> str:
+    """Check that a class filter names at least one label and return it unchanged."""
+    if not [label for label in text.split(",") if label.strip()]:
+        msg = f"expected class labels separated by commas, for example 3,6, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return text
 
 
 def fraction(text: str) -> float:
@@ -68,6 +153,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
     )
     parser.add_argument(
         "--classes",
+        type=class_list,
         metavar="LIST",
         help="keep only these comma-separated class labels, for example 3,6 (default: all)",
     )
@@ -80,7 +166,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=seed,
         default=0,
         help="seed of the data split, the parameter initialisation and shot noise (default: 0)",
     )
@@ -108,6 +194,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser, default: str | None) 
     )
     parser.add_argument(
         "--backend-option",
+        type=key_value,
         action="append",
         default=[],
         metavar="KEY=VALUE",

@@ -12,10 +12,12 @@ from quclassi.commands.common import (
     add_dataset_arguments,
     add_format_argument,
     backend_options,
+    positive_float,
     positive_int,
     print_result,
+    structure_letters,
 )
-from quclassi.errors import InvalidInputError
+from quclassi.errors import UsageError
 
 __all__ = ["register"]
 
@@ -44,6 +46,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--structure",
+        type=structure_letters,
         default="sd",
         help="layers of each class circuit: s (RY, RZ per qubit), d (RYY, RZZ on neighbours), "
         "c (CRY, CRZ on neighbours), in order, for example sd or sdc (default: sd)",
@@ -56,7 +59,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--lr",
-        type=float,
+        type=positive_float,
         help="learning rate (default: 0.1 exact, 0.01 paper)",
     )
     parser.add_argument(
@@ -130,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.checkpoint_every or args.resume) and not args.out:
         msg = "--checkpoint-every and --resume need --out, the model file to write or continue"
-        raise InvalidInputError(msg)
+        raise UsageError(msg)
     start = time.perf_counter()
     dataset = load_dataset(
         args.dataset,
