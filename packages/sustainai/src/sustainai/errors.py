@@ -9,6 +9,7 @@ __all__ = [
     "UnknownHardwareError",
     "LifecycleTableError",
     "DataFileError",
+    "InputFileError",
     "SensorError",
     "TrackerStateError",
     "TrackerConfigError",
@@ -71,6 +72,10 @@ class LifecycleTableError(InvalidInputError):
 
 class DataFileError(SustainAIError):
     """A data file shipped with the package, or given by the user, cannot be parsed."""
+
+
+class InputFileError(SustainAIError):
+    """An input file is missing, is a folder or cannot be read."""
 
 
 class SensorError(SustainAIError):

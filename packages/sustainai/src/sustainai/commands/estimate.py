@@ -7,6 +7,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from sustainai.commands._files import check_input_file
 from sustainai.commands._format import markdown_table, print_json, text_table
 from sustainai.errors import InvalidInputError
 from sustainai.lifecycle import PHASES, WHAT_IF_KEYS
@@ -147,6 +148,7 @@ def _handle(args: argparse.Namespace) -> int:
     from sustainai.lifecycle import LifecycleModel
 
     changes = parse_what_if(args.what_if)
+    check_input_file(args.file, "lifecycle table", "a lifecycle table (.csv, .yaml or .yml)")
     model = LifecycleModel.from_file(args.file)
     summary = model.to_dict()
     outcome = model.what_if(**changes) if changes else None

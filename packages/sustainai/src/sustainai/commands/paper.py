@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from sustainai.commands._files import check_input_file
 from sustainai.commands._format import print_json, text_table, write_text_atomic
 
 __all__ = ["register"]
@@ -66,6 +67,12 @@ def _handle(args: argparse.Namespace) -> int:
 
     from sustainai.paper import load_paper_params, paper_figures
 
+    if args.params is not None:
+        check_input_file(
+            args.params,
+            "parameter file",
+            "a YAML file laid out like the shipped paper_params.yaml, or leave out --params",
+        )
     params = load_paper_params(args.params)
     figures = paper_figures(args.figure, params)
     document = {"figures": {name: figure.to_dict() for name, figure in figures.items()}}

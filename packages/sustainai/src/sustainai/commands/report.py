@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sustainai.commands._files import check_input_file
 from sustainai.commands._options import group_names
 from sustainai.records import read_records
 from sustainai.report import GROUP_KEYS, plot_report, summarise
@@ -43,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
+    check_input_file(
+        args.file, "emissions CSV", "an emissions CSV written by sustainai track or codecarbon"
+    )
     records = read_records(args.file)
     report = summarise(records, args.by, source=args.file)
     if args.format == "json":
