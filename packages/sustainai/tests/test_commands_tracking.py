@@ -246,3 +246,31 @@ def test_report_by_none_gives_totals(output, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["group_by"] == []
     assert document["totals"]["runs"] == 1
+
+
+def test_report_foreign_csv_says_expected_header(tmp_path, capsys):
+    path = tmp_path / "other.csv"
+    path.write_text("name,value\nx,1\n")
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, line 1: the header starts with name, value" in err
+    assert "starts with timestamp, project_name, run_id, experiment_id" in err
+    assert "output file" not in err
+
+
+def test_report_missing_columns_named(tmp_path, capsys):
+    path = tmp_path / "badcol.csv"
+    path.write_text("timestamp,project_name,run_id,duration,emissions\n2026,p,r,1,2\n")
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    expected = "line 1: the header lacks the columns cpu_energy, gpu_energy, ram_energy"
+    assert expected in err
+    assert "output file" not in err
+
+
+def test_track_foreign_output_advises_other_file(tmp_path, capsys):
+    path = tmp_path / "other.csv"
+    path.write_text("name,value\nx,1\n")
+    assert track(path, PYTHON, "-c", "pass") == 1
+    assert "so choose another output file" in capsys.readouterr().err
+    assert path.read_text() == "name,value\nx,1\n"

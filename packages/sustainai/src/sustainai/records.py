@@ -196,6 +196,22 @@ def _check_header(path: Path, header: list[str] | None) -> None:
     raise RecordsFormatError(str(path), 1, problem)
 
 
+def _input_header_problem(header: list[str]) -> str:
+    """Describe what an input file's header lacks compared with an emissions CSV."""
+    expected_start = ", ".join(CODECARBON_COLUMNS[:4])
+    if header[:3] == list(CODECARBON_COLUMNS[:3]):
+        missing = [name for name in _REQUIRED_NUMBERS if name not in header]
+        return (
+            f"the header lacks the columns {', '.join(missing)}, which every emissions CSV "
+            "written by sustainai track or codecarbon contains"
+        )
+    found_start = ", ".join(header[:4])
+    return (
+        f"the header starts with {found_start}, but an emissions CSV written by sustainai "
+        f"track or codecarbon starts with {expected_start}, ...; pass such a file"
+    )
+
+
 def check_records_file(path: Path | str) -> None:
     """Check that records can be appended to ``path``: it is absent, empty or ours.
 
@@ -310,7 +326,7 @@ def read_records(path: Path | str) -> list[dict[str, Any]]:
                 _REQUIRED_NUMBERS
             ) <= set(header)
             if not has_codecarbon_columns:
-                _check_header(path, header)
+                raise RecordsFormatError(str(path), 1, _input_header_problem(header))
             from_codecarbon = True
         records = []
         line_number = reader.line_num
