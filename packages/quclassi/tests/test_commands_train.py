@@ -145,7 +145,7 @@ def test_evaluate_other_schema_version_fails(trained_model, tmp_path, capsys):
         (["--dataset", "cifar"], "unknown data set 'cifar'"),
         (["--dataset", "iris", "--classes", "1"], "at least two classes"),
         (["--dataset", "iris", "--pca", "9"], "pca=9 is larger than the number of features"),
-        (["--dataset", "csv:/no/such/file.csv"], "No such file"),
+        (["--dataset", "csv:/no/such/file.csv"], "/no/such/file.csv (--dataset) not found"),
     ],
 )
 def test_train_runtime_errors_exit_one(capsys, argv, message):

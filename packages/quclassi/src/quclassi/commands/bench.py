@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from quclassi.commands.common import positive_float, positive_int, seed, structure_letters
+from quclassi.commands.paths import check_output_path
 
 __all__ = ["register", "render_markdown"]
 
@@ -254,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``quclassi bench`` and return the exit code."""
     from quclassi import benchmark
 
+    check_output_path(args.out, "--out")
     load_start = benchmark.machine_info()["load_average_1min"]
     start = time.perf_counter()
     rows = benchmark.run_benchmark(

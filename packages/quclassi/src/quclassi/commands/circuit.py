@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from quclassi.commands.common import non_negative_int, positive_int, seed, structure_letters
+from quclassi.commands.paths import CSV_HINT, MODEL_HINT, check_input_file, check_output_path
 from quclassi.errors import InvalidInputError
 
 __all__ = ["FORMATS", "register"]
@@ -205,6 +206,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.verbose:
         # Qiskit logs every transpiler pass at INFO; keep stderr to quclassi's own messages.
         logging.getLogger("qiskit").setLevel(logging.WARNING)
+    if args.model is not None:
+        check_input_file(args.model, "--model", "model file", MODEL_HINT)
+    if args.input is not None:
+        check_input_file(args.input, "--input", "input file", CSV_HINT)
+    check_output_path(args.out, "--out")
     text = render(args)
     if args.out is None:
         sys.stdout.write(text)

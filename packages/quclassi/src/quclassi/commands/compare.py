@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from quclassi.commands.common import add_dataset_arguments, add_format_argument, positive_int
+from quclassi.commands.paths import check_dataset_file
 
 __all__ = ["register"]
 
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from quclassi.baselines import compare_models
     from quclassi.datasets import load_dataset, parse_classes
 
+    check_dataset_file(args.dataset)
     start = time.perf_counter()
     dataset = load_dataset(
         args.dataset,

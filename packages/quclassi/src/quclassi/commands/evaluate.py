@@ -16,6 +16,12 @@ from quclassi.commands.common import (
     apply_backend_arguments,
     print_result,
 )
+from quclassi.commands.paths import (
+    MODEL_HINT,
+    check_dataset_file,
+    check_input_file,
+    check_output_path,
+)
 
 __all__ = ["register"]
 
@@ -56,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     from quclassi.datasets import load_dataset, parse_classes
     from quclassi.errors import DatasetError
 
+    check_input_file(args.model, "--model", "model file", MODEL_HINT)
+    check_dataset_file(args.dataset)
+    check_output_path(args.plot_confusion, "--plot-confusion")
     start = time.perf_counter()
     model = QuClassiClassifier.load(args.model)
     stored = model.metadata_

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from quclassi.commands.common import add_backend_arguments, apply_backend_arguments
+from quclassi.commands.paths import CSV_HINT, MODEL_HINT, check_input_file, check_output_path
 
 __all__ = ["register"]
 
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from quclassi.classifier import QuClassiClassifier
     from quclassi.datasets import read_csv
 
+    check_input_file(args.model, "--model", "model file", MODEL_HINT)
+    check_input_file(args.input, "--input", "input file", CSV_HINT)
+    check_output_path(args.out, "--out")
     model = QuClassiClassifier.load(args.model)
     apply_backend_arguments(model, args)
     x, _ = read_csv(args.input, require_labels=False)

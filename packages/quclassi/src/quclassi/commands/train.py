@@ -17,6 +17,7 @@ from quclassi.commands.common import (
     print_result,
     structure_letters,
 )
+from quclassi.commands.paths import check_dataset_file, check_input_file, check_output_path
 from quclassi.errors import UsageError
 
 __all__ = ["register"]
@@ -134,6 +135,17 @@ def run(args: argparse.Namespace) -> int:
     if (args.checkpoint_every or args.resume) and not args.out:
         msg = "--checkpoint-every and --resume need --out, the model file to write or continue"
         raise UsageError(msg)
+    check_dataset_file(args.dataset)
+    if args.resume:
+        check_input_file(
+            args.out,
+            "--out with --resume",
+            "model file",
+            "run train once without --resume to create it, or pass the path of a saved model",
+        )
+    check_output_path(args.out, "--out")
+    check_output_path(args.plot_loss, "--plot-loss")
+    check_output_path(args.plot_confusion, "--plot-confusion")
     start = time.perf_counter()
     dataset = load_dataset(
         args.dataset,
