@@ -41,3 +41,56 @@ def test_unreadable_input_file(capsys, tmp_path):
     code, _, err = run_error(capsys, "report", str(path))
     assert code == 1
     assert f"cannot read emissions CSV {path} (permission denied)" in err
+
+
+def test_plot_missing_folder_before_output(capsys, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--region", "FRA", "--output", str(emissions), "--", "true"]) == 0
+    capsys.readouterr()
+    plot = tmp_path / "absent" / "x.png"
+    code, out, err = run_error(capsys, "report", str(emissions), "--plot", str(plot))
+    assert code == 1
+    assert out == ""
+    assert f"--plot {plot}: the folder {plot.parent} does not exist" in err
+    assert ".x.png." not in err
+
+
+def test_plot_path_is_folder(capsys, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--region", "FRA", "--output", str(emissions), "--", "true"]) == 0
+    capsys.readouterr()
+    code, out, err = run_error(capsys, "report", str(emissions), "--plot", str(tmp_path))
+    assert code == 1
+    assert out == ""
+    assert f"--plot {tmp_path} is a folder" in err
+
+
+def test_track_output_folder_runs_nothing(capsys, tmp_path):
+    marker = tmp_path / "ran"
+    output = tmp_path / "absent" / "emissions.csv"
+    code, _, err = run_error(capsys, "track", "--output", str(output), "--", "touch", str(marker))
+    assert code == 1
+    assert f"--output {output}: the folder {output.parent} does not exist" in err
+    assert not marker.exists()
+    code, _, err = run_error(capsys, "track", "--output", str(tmp_path), "--", "touch", str(marker))
+    assert code == 1
+    assert f"--output {tmp_path} is a folder" in err
+    assert not marker.exists()
+
+
+def test_paper_out_is_file(capsys, tmp_path):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep\n")
+    code, out, err = run_error(capsys, "paper", "--figure", "growth", "--out", str(existing))
+    assert code == 1
+    assert out == ""
+    assert f"--out {existing}: {existing} is a file, not a folder" in err
+    assert existing.read_text() == "keep\n"
+
+
+def test_plot_report_names_missing_folder(tmp_path):
+    from sustainai.report import plot_report, summarise
+
+    target = tmp_path / "absent" / "x.png"
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*x\.png: the folder .*absent"):
+        plot_report(summarise([], []), target)

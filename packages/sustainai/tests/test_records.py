@@ -146,7 +146,9 @@ def test_negative_energy_rejected(tmp_path):
 def test_foreign_csv_rejected_at_line_one(tmp_path):
     path = tmp_path / "sales.csv"
     path.write_text("date,amount\n2026-01-01,3\n")
-    with pytest.raises(RecordsFormatError, match="sales.csv, line 1: the header starts with date, amount, but"):
+    with pytest.raises(
+        RecordsFormatError, match="sales.csv, line 1: the header starts with date, amount, but"
+    ):
         read_records(path)
 
 

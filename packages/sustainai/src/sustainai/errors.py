@@ -10,6 +10,7 @@ __all__ = [
     "LifecycleTableError",
     "DataFileError",
     "InputFileError",
+    "OutputPathError",
     "SensorError",
     "TrackerStateError",
     "TrackerConfigError",
@@ -76,6 +77,10 @@ class DataFileError(SustainAIError):
 
 class InputFileError(SustainAIError):
     """An input file is missing, is a folder or cannot be read."""
+
+
+class OutputPathError(SustainAIError):
+    """An output path that cannot be written, such as a file whose folder does not exist."""
 
 
 class SensorError(SustainAIError):

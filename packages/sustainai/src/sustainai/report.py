@@ -206,6 +206,9 @@ def plot_report(report: Report, path: Path | str) -> Path:
 
     Returns:
         The written path.
+
+    Raises:
+        FileNotFoundError: The folder of ``path`` does not exist.
     """
     import matplotlib
 
@@ -213,6 +216,10 @@ def plot_report(report: Report, path: Path | str) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
+    if not path.parent.is_dir():
+        # Without this check the error would name the hidden temporary file.
+        msg = f"cannot write {path}: the folder {path.parent} does not exist"
+        raise FileNotFoundError(msg)
     labels = [
         " / ".join(str(group[name]) for name in report.group_by) or "all" for group in report.groups
     ]

@@ -1,13 +1,13 @@
-"""Checks of the files a command reads, run before any work starts."""
+"""Checks of the files a command reads and writes, run before any work starts."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from sustainai.errors import InputFileError
+from sustainai.errors import InputFileError, OutputPathError
 
-__all__ = ["check_input_file"]
+__all__ = ["check_input_file", "check_output_file", "check_output_folder"]
 
 
 def check_input_file(path: str | Path, description: str, expected: str) -> Path:
@@ -36,3 +36,51 @@ def check_input_file(path: str | Path, description: str, expected: str) -> Path:
         msg = f"cannot read {description} {path} (permission denied): check its permissions"
         raise InputFileError(msg)
     return source
+
+
+def check_output_file(path: str | Path, option: str) -> Path:
+    """Check that a file can be written at ``path``: its folder exists and it is no folder.
+
+    Args:
+        path: The path as the user wrote it.
+        option: The option that named it, for example ``--plot``.
+
+    Returns:
+        The path.
+
+    Raises:
+        OutputPathError: The path is a folder, or its folder is missing or not writable.
+    """
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        msg = f"{option} {path} is a folder: pass a file path such as {target / 'chart.png'}"
+        raise OutputPathError(msg)
+    if not folder.is_dir():
+        msg = f"{option} {path}: the folder {folder} does not exist, so create it first"
+        raise OutputPathError(msg)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        msg = f"{option} {path}: cannot write to the folder {folder} (permission denied)"
+        raise OutputPathError(msg)
+    return target
+
+
+def check_output_folder(path: str | Path, option: str) -> Path:
+    """Check that ``path`` is a folder or can be created as one.
+
+    Args:
+        path: The path as the user wrote it.
+        option: The option that named it, for example ``--out``.
+
+    Returns:
+        The path.
+
+    Raises:
+        OutputPathError: The path, or a parent of it, is an existing file.
+    """
+    target = Path(path)
+    for candidate in (target, *target.parents):
+        if candidate.exists() and not candidate.is_dir():
+            msg = f"{option} {path}: {candidate} is a file, not a folder: pass a folder path"
+            raise OutputPathError(msg)
+    return target

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sustainai.commands._files import check_input_file
+from sustainai.commands._files import check_input_file, check_output_folder
 from sustainai.commands._format import print_json, text_table, write_text_atomic
 
 __all__ = ["register"]
@@ -73,6 +73,8 @@ def _handle(args: argparse.Namespace) -> int:
             "parameter file",
             "a YAML file laid out like the shipped paper_params.yaml, or leave out --params",
         )
+    if args.out:
+        check_output_folder(args.out, "--out")
     params = load_paper_params(args.params)
     figures = paper_figures(args.figure, params)
     document = {"figures": {name: figure.to_dict() for name, figure in figures.items()}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sustainai.commands._files import check_input_file
+from sustainai.commands._files import check_input_file, check_output_file
 from sustainai.commands._options import group_names
 from sustainai.records import read_records
 from sustainai.report import GROUP_KEYS, plot_report, summarise
@@ -47,6 +47,8 @@ def _handle(args: argparse.Namespace) -> int:
     check_input_file(
         args.file, "emissions CSV", "an emissions CSV written by sustainai track or codecarbon"
     )
+    if args.plot:
+        check_output_file(args.plot, "--plot")
     records = read_records(args.file)
     report = summarise(records, args.by, source=args.file)
     if args.format == "json":

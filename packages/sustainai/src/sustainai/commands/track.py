@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from sustainai.commands._files import check_output_file
 from sustainai.commands._options import (
     fraction,
     hardware_name,
@@ -229,6 +230,7 @@ def _handle(args: argparse.Namespace) -> int:
     if not command:
         print("sustainai track: error: no command given; write it after --", file=sys.stderr)
         return 2
+    check_output_file(args.output, "--output")
     tracker = Tracker(
         args.project,
         phase=args.phase,
