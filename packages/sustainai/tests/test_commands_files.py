@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -94,3 +95,22 @@ def test_plot_report_names_missing_folder(tmp_path):
     target = tmp_path / "absent" / "x.png"
     with pytest.raises(FileNotFoundError, match=r"cannot write .*x\.png: the folder .*absent"):
         plot_report(summarise([], []), target)
+
+
+def test_quiet_silences_wrote_line(capsys, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--region", "FRA", "--output", str(emissions), "--", "true"]) == 0
+    capsys.readouterr()
+    plot = tmp_path / "x.png"
+    assert main(["-q", "report", str(emissions), "--plot", str(plot)]) == 0
+    assert "wrote" not in capsys.readouterr().err
+    assert plot.exists()
+
+
+def test_wrote_line_logged_at_info(caplog, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--region", "FRA", "--output", str(emissions), "--", "true"]) == 0
+    plot = tmp_path / "x.png"
+    with caplog.at_level(logging.INFO, logger="sustainai"):
+        assert main(["report", str(emissions), "--plot", str(plot)]) == 0
+    assert f"wrote {plot}" in caplog.messages

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 
 from sustainai.commands._files import check_input_file, check_output_file
 from sustainai.commands._options import group_names
@@ -11,6 +11,8 @@ from sustainai.records import read_records
 from sustainai.report import GROUP_KEYS, plot_report, summarise
 
 __all__ = ["register"]
+
+logger = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,5 +61,5 @@ def _handle(args: argparse.Namespace) -> int:
         print(report.to_table())
     if args.plot:
         path = plot_report(report, args.plot)
-        print(f"sustainai: wrote {path}", file=sys.stderr)
+        logger.info("wrote %s", path)
     return 0
