@@ -130,3 +130,20 @@ def test_circuit_bad_option_names_option(capsys, argv, option, detail):
     error = capsys.readouterr().err
     assert f"argument {option}:" in error
     assert detail in error
+
+
+def test_sample_feature_count_mismatch(capsys, model_file):
+    assert main(["circuit", "--model", str(model_file), "--sample", "1,2,3"]) == 1
+    error = capsys.readouterr().err
+    # model_file is trained on iris, which has 4 features.
+    assert "--sample has 3 features" in error
+    assert "was trained on 4 features: pass 4 comma-separated values" in error
+
+
+def test_input_feature_count_mismatch(capsys, model_file, tmp_path):
+    source = tmp_path / "three.csv"
+    source.write_text("1,2,3\n")
+    assert main(["circuit", "--model", str(model_file), "--input", str(source)]) == 1
+    error = capsys.readouterr().err
+    assert f"input file {source} (--input) has 3 features" in error
+    assert "pass a CSV file with 4 feature columns" in error

@@ -125,7 +125,22 @@ def test_predict_wrong_feature_count_fails(trained_model, tmp_path, capsys):
         ["-q", "predict", "--model", str(trained_model / "model.json"), "--input", str(source)]
     )
     assert code == 1
-    assert "X has 3 features" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    # The fixture model was trained on the 64 pixel features of digits (PCA runs inside it).
+    assert f"input file {source} (--input) has 3 features" in error
+    assert "was trained on 64 features (data set digits)" in error
+    assert "pass a CSV file with 64 feature columns" in error
+    assert "QuClassiClassifier is expecting" not in error
+
+
+def test_evaluate_other_feature_count_fails(trained_model, capsys):
+    model = str(trained_model / "model.json")
+    argv = ["-q", "evaluate", "--model", model, "--dataset", "iris", "--classes", "0,1"]
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert "data set iris (--dataset) has 4 features" in error
+    assert "was trained on 64 features (data set digits)" in error
+    assert "pass the --dataset the model was trained on" in error
 
 
 def test_evaluate_other_schema_version_fails(trained_model, tmp_path, capsys):

@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from quclassi.commands.common import non_negative_int, positive_int, seed, structure_letters
+from quclassi.commands.common import (
+    check_feature_count,
+    non_negative_int,
+    positive_int,
+    seed,
+    structure_letters,
+)
 from quclassi.commands.paths import CSV_HINT, MODEL_HINT, check_input_file, check_output_path
 from quclassi.errors import InvalidInputError
 
@@ -145,6 +151,13 @@ def _circuit_inputs(args: argparse.Namespace) -> tuple[str, int, np.ndarray, lis
         from quclassi.classifier import QuClassiClassifier
 
         model = QuClassiClassifier.load(args.model)
+        if args.sample is not None:
+            source = "--sample"
+            fix = f"pass {model.n_features_in_} comma-separated values"
+        else:
+            source = f"input file {args.input} (--input)"
+            fix = f"pass a CSV file with {model.n_features_in_} feature columns"
+        check_feature_count(model, args.model, features.shape[1], source, fix)
         spec = model.circuit_spec()
         angles = model.encode(features)[0]
         return spec["structure"], spec["n_qubits"], spec["params"], spec["classes"], angles

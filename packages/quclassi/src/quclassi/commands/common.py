@@ -17,6 +17,7 @@ __all__ = [
     "add_dataset_arguments",
     "add_format_argument",
     "backend_options",
+    "check_feature_count",
     "class_list",
     "key_value",
     "non_negative_int",
@@ -234,6 +235,33 @@ def apply_backend_arguments(model: Any, args: argparse.Namespace) -> None:
     model.set_params(
         backend=args.backend or model.backend, shots=args.shots, backend_options=options or None
     )
+
+
+def check_feature_count(
+    model: Any, model_path: str, n_features: int, source: str, fix: str
+) -> None:
+    """Check that data has as many features as the model was trained on.
+
+    Args:
+        model: A fitted ``QuClassiClassifier``.
+        model_path: The model file, as given to ``--model``.
+        n_features: Feature count of the data.
+        source: Where the data came from, for example ``input file x.csv (--input)``.
+        fix: What to do instead, appended to the message.
+
+    Raises:
+        InvalidInputError: The counts differ.
+    """
+    expected = int(model.n_features_in_)
+    if n_features == expected:
+        return
+    trained_on = model.metadata_.get("dataset")
+    origin = f" (data set {trained_on})" if trained_on else ""
+    msg = (
+        f"{source} has {n_features} features, but model {model_path} was trained on "
+        f"{expected} features{origin}: {fix}"
+    )
+    raise InvalidInputError(msg)
 
 
 def print_result(result: dict[str, Any], output_format: str) -> None:

@@ -14,6 +14,7 @@ from quclassi.commands.common import (
     add_dataset_arguments,
     add_format_argument,
     apply_backend_arguments,
+    check_feature_count,
     print_result,
 )
 from quclassi.commands.paths import (
@@ -83,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
         classes=classes,
         test_size=args.test_size if args.test_size is not None else stored.get("test_size", 0.25),
         seed=args.seed if args.seed is not None else stored.get("seed", 0),
+    )
+    check_feature_count(
+        model,
+        args.model,
+        dataset.n_features,
+        f"data set {dataset_name}" + (" (--dataset)" if args.dataset else ""),
+        "pass the --dataset the model was trained on, or omit --dataset to use the one stored "
+        "in the model file",
     )
     apply_backend_arguments(model, args)
     x, y = (

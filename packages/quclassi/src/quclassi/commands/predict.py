@@ -9,7 +9,11 @@ import logging
 import sys
 from typing import Any
 
-from quclassi.commands.common import add_backend_arguments, apply_backend_arguments
+from quclassi.commands.common import (
+    add_backend_arguments,
+    apply_backend_arguments,
+    check_feature_count,
+)
 from quclassi.commands.paths import CSV_HINT, MODEL_HINT, check_input_file, check_output_path
 
 __all__ = ["register"]
@@ -47,6 +51,14 @@ def run(args: argparse.Namespace) -> int:
     model = QuClassiClassifier.load(args.model)
     apply_backend_arguments(model, args)
     x, _ = read_csv(args.input, require_labels=False)
+    check_feature_count(
+        model,
+        args.model,
+        x.shape[1],
+        f"input file {args.input} (--input)",
+        f"pass a CSV file with {model.n_features_in_} feature columns; a column named label, "
+        "target, class or y is ignored",
+    )
     probabilities = model.predict_proba(x)
     predicted = model.classes_[probabilities.argmax(axis=1)]
 
