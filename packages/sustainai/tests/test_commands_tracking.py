@@ -274,3 +274,32 @@ def test_track_foreign_output_advises_other_file(tmp_path, capsys):
     assert track(path, PYTHON, "-c", "pass") == 1
     assert "so choose another output file" in capsys.readouterr().err
     assert path.read_text() == "name,value\nx,1\n"
+
+
+def test_summary_out_writes_json_file(output, tmp_path, capsys):
+    summary_path = tmp_path / "summary.json"
+    extra = ["--summary-out", str(summary_path)]
+    assert track(output, PYTHON, "-c", "raise SystemExit(4)", extra=extra) == 4
+    summary = json.loads(summary_path.read_text())
+    assert summary["status"] == "exit 4"
+    assert summary["output"] == str(output)
+    (record,) = read_records(output)
+    assert summary["run_id"] == record["run_id"]
+    # Only the written file and the records are left: no temporary file.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["emissions.csv", "summary.json"]
+
+
+def test_summary_out_missing_folder_runs_nothing(output, tmp_path, capsys):
+    marker = tmp_path / "ran"
+    summary_path = tmp_path / "absent" / "summary.json"
+    extra = ["--summary-out", str(summary_path)]
+    assert track(output, "touch", str(marker), extra=extra) == 1
+    assert f"--summary-out {summary_path}: the folder" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_track_help_explains_json_on_stderr(capsys):
+    assert main(["track", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "last line of stderr because stdout belongs to CMD" in text
+    assert "2>&1 >/dev/null | tail -n 1" in text

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from sustainai.commands._files import check_output_file
+from sustainai.commands._format import write_text_atomic
 from sustainai.commands._options import (
     fraction,
     hardware_name,
@@ -122,7 +123,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--format",
         choices=("table", "json"),
         default="table",
-        help="summary as one line of text or one JSON object",
+        help="summary as one line of text or one JSON object, printed as the last line of "
+        "stderr because stdout belongs to CMD; to pipe the JSON, discard or redirect CMD's "
+        "stdout: `sustainai track --format json -- CMD 2>&1 >/dev/null | tail -n 1` "
+        "(default: table)",
+    )
+    parser.add_argument(
+        "--summary-out",
+        metavar="FILE",
+        default=None,
+        help="also write the JSON summary to FILE, atomically, for scripts (default: none)",
     )
 
     parser.add_argument(
@@ -231,6 +241,8 @@ def _handle(args: argparse.Namespace) -> int:
         print("sustainai track: error: no command given; write it after --", file=sys.stderr)
         return 2
     check_output_file(args.output, "--output")
+    if args.summary_out is not None:
+        check_output_file(args.summary_out, "--summary-out")
     tracker = Tracker(
         args.project,
         phase=args.phase,
@@ -247,8 +259,11 @@ def _handle(args: argparse.Namespace) -> int:
     )
     exit_code, result = run_tracked_command(command, tracker)
     if result is not None:
+        summary = json.dumps(_summary_object(result))
+        if args.summary_out is not None:
+            write_text_atomic(args.summary_out, summary + "\n")
         if args.format == "json":
-            print(json.dumps(_summary_object(result)), file=sys.stderr)
+            print(summary, file=sys.stderr)
         else:
             print(f"sustainai: {result.summary_line()}", file=sys.stderr)
     return exit_code
