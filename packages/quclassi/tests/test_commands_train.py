@@ -154,6 +154,19 @@ def test_evaluate_other_schema_version_fails(trained_model, tmp_path, capsys):
     assert error.count("\n") == 1
 
 
+def test_schema_error_names_versions(trained_model, tmp_path, capsys):
+    content = json.loads((trained_model / "model.json").read_text())
+    content["schema_version"] = 99
+    del content["quclassi_version"]
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(content))
+    assert main(["evaluate", "--model", str(path)]) == 1
+    error = capsys.readouterr().err
+    assert "has schema version 99, but quclassi 0.1.0 reads only schema version 1" in error
+    assert "does not record which quclassi release wrote it" in error
+    assert "(unknown)" not in error
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

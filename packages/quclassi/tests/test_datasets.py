@@ -3,7 +3,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from quclassi.datasets import filter_classes, load_dataset, parse_classes, read_csv
+from quclassi.datasets import _split, filter_classes, load_dataset, parse_classes, read_csv
 from quclassi.errors import DatasetError, MissingDependencyError
 
 
@@ -136,3 +136,31 @@ def test_csv_dataset_name(tmp_path):
     dataset = load_dataset(f"csv:{path}")
     assert dataset.n_features == 2
     assert dataset.y_train.size + dataset.y_test.size == 40
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Line 4 because the blank line 3 still counts as a line of the file.
+        ("a,b,label\n1,2,0\n\n3,,1\n", "an empty cell at line 4, column 2 (b);"),
+        ("1,2,0\n3,x,1\n", "non-numeric value 'x' at line 2, column 2;"),
+    ],
+)
+def test_train_bad_csv_cell_located(tmp_path, capsys, text, expected):
+    from quclassi.cli import main
+
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    assert main(["-q", "train", "--dataset", f"csv:{path}"]) == 1
+    error = capsys.readouterr().err
+    assert f"CSV file {str(path)!r} has {expected}" in error
+    assert "could not convert" not in error
+
+
+def test_single_sample_class_warning_plain(caplog):
+    x = np.arange(10.0).reshape(5, 2)
+    y = np.array([2, 5, 5, 7, 7], dtype=np.int64)
+    with caplog.at_level("WARNING", logger="quclassi.datasets"):
+        _split("tiny", x, y, test_size=0.4, seed=0)
+    assert "class 2 has only one sample" in caplog.text
+    assert "np.int64" not in caplog.text

@@ -196,8 +196,8 @@ def _split(name: str, x: np.ndarray, y: np.ndarray, test_size: float, seed: int)
     stratify = y if counts.min() >= 2 else None
     if stratify is None:
         logger.warning(
-            "class %r has only one sample, so the split of %s is not stratified",
-            labels[np.argmin(counts)],
+            "class %s has only one sample, so the split of %s is not stratified",
+            labels[np.argmin(counts)].item(),
             name,
         )
     try:
@@ -281,7 +281,11 @@ def read_csv(path: str | Path, require_labels: bool = True) -> tuple[np.ndarray,
     """
     path = Path(path)
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row and any(field.strip() for field in row)]
+        reader = csv.reader(handle)
+        numbered = [
+            (reader.line_num, row) for row in reader if row and any(field.strip() for field in row)
+        ]
+    rows = [row for _, row in numbered]
     if not rows:
         msg = f"CSV file {str(path)!r} has no rows"
         raise DatasetError(msg)
@@ -291,6 +295,7 @@ def read_csv(path: str | Path, require_labels: bool = True) -> tuple[np.ndarray,
     except ValueError:
         header = [field.strip() for field in rows[0]]
         rows = rows[1:]
+        numbered = numbered[1:]
     if not rows:
         msg = f"CSV file {str(path)!r} has a header but no data rows"
         raise DatasetError(msg)
@@ -306,11 +311,20 @@ def read_csv(path: str | Path, require_labels: bool = True) -> tuple[np.ndarray,
     if label_column is None and require_labels:
         label_column = width - 1
     feature_columns = [index for index in range(width) if index != label_column]
-    try:
-        x = np.array([[float(row[index]) for index in feature_columns] for row in rows])
-    except ValueError as err:
-        msg = f"CSV file {str(path)!r} has a non-numeric feature value: {err}"
-        raise DatasetError(msg) from err
+    x = np.empty((len(rows), len(feature_columns)))
+    for row_index, (line_number, row) in enumerate(numbered):
+        for column_index, column in enumerate(feature_columns):
+            try:
+                x[row_index, column_index] = float(row[column])
+            except ValueError as err:
+                name = f" ({header[column]})" if header is not None else ""
+                value = row[column].strip()
+                problem = f"non-numeric value {value!r}" if value else "an empty cell"
+                msg = (
+                    f"CSV file {str(path)!r} has {problem} at line {line_number}, column "
+                    f"{column + 1}{name}; every feature must be a number"
+                )
+                raise DatasetError(msg) from err
     if label_column is None:
         return x, None
     texts = [row[label_column].strip() for row in rows]

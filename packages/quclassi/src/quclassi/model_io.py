@@ -138,10 +138,16 @@ def load_model(cls: type[QuClassiClassifier], path: str | os.PathLike[str]) -> Q
         raise ModelFileError(msg)
     version = content.get("schema_version")
     if version != SCHEMA_VERSION:
+        writer = content.get("quclassi_version")
+        origin = (
+            f"quclassi {writer} wrote it"
+            if writer
+            else "the file does not record which quclassi release wrote it"
+        )
         msg = (
-            f"model file {os.fspath(path)!r} has schema version {version!r}, but this quclassi "
-            f"{__version__} reads only version {SCHEMA_VERSION}; load it with the quclassi "
-            f"release that wrote it ({content.get('quclassi_version', 'unknown')}) and retrain"
+            f"model file {os.fspath(path)!r} has schema version {version!r}, but quclassi "
+            f"{__version__} reads only schema version {SCHEMA_VERSION} ({origin}); retrain the "
+            "model with this release, or load the file with the release that wrote it"
         )
         raise SchemaVersionError(msg)
     try:
