@@ -154,3 +154,30 @@ def test_estimate_by_hardware(capsys):
     assert total == pytest.approx(document["totals"]["total_location_kg"])
     assert main(["estimate", str(EXAMPLE), "--by", "region"]) == 0
     assert "aws:us-east-1" in capsys.readouterr().out
+
+
+def help_text(capsys, *argv):
+    assert main([*argv, "--help"]) == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_estimate_help_names_rows_without_tdp(capsys):
+    text = help_text(capsys, "estimate")
+    # hardware.csv leaves tdp_w empty for the two whole-server rows only.
+    assert "needs power_w (average W per device) unless its hardware row has a TDP" in text
+    assert "gpu-server and cpu-server have none" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [
+        ("doctor", "table or json"),
+        ("regions", "table or json"),
+        ("paper", "table or json"),
+        ("estimate", "table, markdown or json"),
+    ],
+)
+def test_format_help_lists_choices(capsys, command, choices):
+    text = help_text(capsys, command)
+    assert f"output format: {choices}" in text
+    assert "(default: table)" in text

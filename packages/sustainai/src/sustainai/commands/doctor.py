@@ -26,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"folder holding the RAPL zones (default: {DEFAULT_POWERCAP_ROOT})",
     )
     parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format"
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format: table or json (one JSON object on stdout) (default: table)",
     )
     parser.set_defaults(handler=_handle)
 

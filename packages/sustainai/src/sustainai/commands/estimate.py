@@ -9,6 +9,7 @@ from typing import Any
 
 from sustainai.commands._files import check_input_file
 from sustainai.commands._format import markdown_table, print_json, text_table
+from sustainai.embodied import list_hardware
 from sustainai.errors import InvalidInputError
 from sustainai.lifecycle import PHASES, WHAT_IF_KEYS
 
@@ -25,6 +26,11 @@ _PHASE_COLUMNS = [
 ]
 
 
+def _rows_without_tdp() -> str:
+    names = [profile.name for profile in list_hardware() if profile.tdp_w is None]
+    return " and ".join(names) if names else "all rows"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``estimate`` subcommand."""
     parser = subparsers.add_parser(
@@ -34,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Estimate operational (location- and market-based, side by side) and amortised "
             "embodied carbon of the workloads in FILE, by lifecycle phase. FILE is a CSV or "
             "YAML table with columns phase, hardware, region and hours or energy_kwh; see "
-            "the package README for the optional columns."
+            "the package README for the optional columns. A row without energy_kwh needs "
+            "power_w (average W per device) unless its hardware row has a TDP; "
+            f"{_rows_without_tdp()} have none."
         ),
     )
     parser.add_argument("file", metavar="FILE", help="lifecycle table, .csv, .yaml or .yml")
@@ -60,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--format",
         choices=("table", "markdown", "json"),
         default="table",
-        help="output format",
+        help="output format: table, markdown or json (one JSON object on stdout) (default: table)",
     )
     parser.set_defaults(handler=_handle)
 

@@ -46,7 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--params", metavar="FILE", help="parameter YAML file to use instead of the shipped one"
     )
     parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format"
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format: table or json (one JSON object on stdout) (default: table)",
     )
     parser.set_defaults(handler=_handle)
 

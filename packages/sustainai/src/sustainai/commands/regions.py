@@ -27,10 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--kind",
         choices=("country", "cloud", "world"),
-        help="keep only countries, cloud regions or the world mean",
+        help="keep only countries, cloud regions or the world mean (default: all kinds)",
     )
     parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format"
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format: table or json (one JSON object on stdout) (default: table)",
     )
     parser.set_defaults(handler=_handle)
 
