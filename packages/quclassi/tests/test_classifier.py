@@ -112,7 +112,7 @@ def test_load_other_schema_version_rejected(fitted, tmp_path):
     content = json.loads(path.read_text())
     content["schema_version"] = 99
     path.write_text(json.dumps(content))
-    with pytest.raises(SchemaVersionError, match="schema version 99.*reads only version 1"):
+    with pytest.raises(SchemaVersionError, match="schema version 99.*reads only schema version 1"):
         QuClassiClassifier.load(path)
 
 
