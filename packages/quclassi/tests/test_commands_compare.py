@@ -31,3 +31,9 @@ def test_compare_table_lists_models(capsys):
 def test_compare_unknown_dataset_fails(capsys):
     assert main(["compare", "--dataset", "nope"]) == 1
     assert "unknown data set" in capsys.readouterr().err
+
+
+def test_bad_structures_is_usage_error(capsys):
+    assert main(["compare", "--dataset", "iris", "--structures", "sd,sx"]) == 2
+    error = capsys.readouterr().err
+    assert "argument --structures: invalid layer letters ['x'] in 'sx'" in error

@@ -91,9 +91,12 @@ def register(subparsers: Any) -> None:
         "--format",
         choices=["table", "json", "markdown"],
         default="table",
-        help="output format (default: table)",
+        help="output on stdout or --out: text table, one JSON object, or the Markdown page "
+        "of docs/benchmarks (default: table)",
     )
-    parser.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
+    parser.add_argument(
+        "--out", metavar="PATH", help="write to this file instead of stdout (default: stdout)"
+    )
     parser.set_defaults(handler=run)
 
 

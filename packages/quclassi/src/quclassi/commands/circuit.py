@@ -114,7 +114,9 @@ def register(subparsers: Any) -> None:
         help="IonQ cloud simulator noise model in the ionq-json payload, for example aria-1 "
         "(default: ideal)",
     )
-    parser.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
+    parser.add_argument(
+        "--out", metavar="PATH", help="write to this file instead of stdout (default: stdout)"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -143,8 +143,15 @@ def add_format_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """Add ``--dataset``, ``--classes``, ``--test-size``, ``--seed`` and the training subsample."""
+def add_dataset_arguments(
+    parser: argparse.ArgumentParser, required: bool = True, split_from_model: bool = False
+) -> None:
+    """Add ``--dataset``, ``--classes``, ``--test-size``, ``--seed`` and the training subsample.
+
+    With ``split_from_model`` the help says that ``--test-size`` and ``--seed`` default to the
+    values stored in the model file, and the caller must set those defaults to ``None``.
+    """
+    stored = "the value stored in the model file"
     parser.add_argument(
         "--dataset",
         required=required,
@@ -163,13 +170,14 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, required: bool = True
         type=fraction,
         default=0.25,
         help="test fraction of the stratified split; mnist always uses its official "
-        "10,000-image test set (default: 0.25)",
+        f"10,000-image test set (default: {stored if split_from_model else 0.25})",
     )
     parser.add_argument(
         "--seed",
         type=seed,
         default=0,
-        help="seed of the data split, the parameter initialisation and shot noise (default: 0)",
+        help="seed of the data split, the parameter initialisation and shot noise "
+        f"(default: {stored if split_from_model else 0})",
     )
     parser.add_argument(
         "--max-train-per-class",
@@ -191,7 +199,13 @@ def add_backend_arguments(parser: argparse.ArgumentParser, default: str | None) 
     parser.add_argument(
         "--shots",
         type=positive_int,
-        help="shots per SWAP test; omit for exact fidelities",
+        help="shots per SWAP test; without shots the fidelities are exact "
+        + (
+            "(default: exact)"
+            if default
+            else "(default: the shots stored in the model, unless --backend or "
+            "--backend-option is given)"
+        ),
     )
     parser.add_argument(
         "--backend-option",
@@ -200,7 +214,8 @@ def add_backend_arguments(parser: argparse.ArgumentParser, default: str | None) 
         default=[],
         metavar="KEY=VALUE",
         help="extra backend setting, repeatable, for example device=lightning.qubit; "
-        "VALUE is parsed as JSON when possible, otherwise kept as text",
+        "VALUE is parsed as JSON when possible, otherwise kept as text "
+        + ("(default: none)" if default else "(default: the options stored in the model)"),
     )
 
 

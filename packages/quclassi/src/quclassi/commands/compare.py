@@ -13,7 +13,12 @@ import sys
 import time
 from typing import Any
 
-from quclassi.commands.common import add_dataset_arguments, add_format_argument, positive_int
+from quclassi.commands.common import (
+    add_dataset_arguments,
+    add_format_argument,
+    positive_int,
+    structure_letters,
+)
 from quclassi.commands.paths import check_dataset_file
 
 __all__ = ["register"]
@@ -40,6 +45,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--structures",
+        type=_structure_list,
         default="s,sd,sdc",
         help="comma-separated QuClassi layer structures (default: s,sd,sdc)",
     )
@@ -69,6 +75,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _structure_list(text: str) -> list[str]:
+    structures = [structure_letters(part) for part in text.split(",") if part.strip()]
+    if not structures:
+        msg = f"expected comma-separated layer structures, for example s,sd; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return structures
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``quclassi compare`` and return the exit code."""
     from quclassi.baselines import compare_models
@@ -83,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_train_per_class=args.max_train_per_class,
     )
-    structures = [text.strip() for text in args.structures.split(",") if text.strip()]
+    structures = args.structures
     results = compare_models(
         dataset.x_train,
         dataset.y_train,

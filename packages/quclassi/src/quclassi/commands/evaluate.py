@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--model", required=True, metavar="PATH", help="model JSON file")
-    add_dataset_arguments(parser, required=False)
+    add_dataset_arguments(parser, required=False, split_from_model=True)
     parser.set_defaults(test_size=None, seed=None)
     add_backend_arguments(parser, default=None)
     parser.add_argument(
@@ -51,7 +51,9 @@ def register(subparsers: Any) -> None:
         help="which part of the split to score (default: test)",
     )
     parser.add_argument(
-        "--plot-confusion", metavar="PNG", help="write the confusion matrix as a PNG"
+        "--plot-confusion",
+        metavar="PNG",
+        help="write the confusion matrix (sample counts) as a PNG (default: no plot)",
     )
     add_format_argument(parser)
     parser.set_defaults(handler=run)

@@ -103,7 +103,9 @@ def register(subparsers: Any) -> None:
 
     add_backend_arguments(parser, default="analytic")
 
-    parser.add_argument("--out", metavar="PATH", help="write the trained model here as JSON")
+    parser.add_argument(
+        "--out", metavar="PATH", help="write the trained model here as JSON (default: not saved)"
+    )
     parser.add_argument(
         "--checkpoint-every",
         type=positive_int,
@@ -117,12 +119,14 @@ def register(subparsers: Any) -> None:
         "was started with); its model settings are used and the optimiser starts afresh",
     )
     parser.add_argument(
-        "--plot-loss", metavar="PNG", help="write the loss curve (loss per epoch) as a PNG"
+        "--plot-loss",
+        metavar="PNG",
+        help="write the loss curve (loss per epoch) as a PNG (default: no plot)",
     )
     parser.add_argument(
         "--plot-confusion",
         metavar="PNG",
-        help="write the test-set confusion matrix (sample counts) as a PNG",
+        help="write the test-set confusion matrix (sample counts) as a PNG (default: no plot)",
     )
     add_format_argument(parser)
     parser.set_defaults(handler=run)
