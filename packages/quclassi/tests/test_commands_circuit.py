@@ -123,6 +123,11 @@ def test_missing_sample_is_usage_error(capsys):
         (["--structure", "s", "--sample", "0.5", "--seed", "-1"], "--seed", "got -1"),
         (["--structure", "s", "--input", "x.csv", "--row", "-1"], "--row", "at least 0"),
         (["--structure", "s", "--sample", "0.5", "--shots", "0"], "--shots", "got 0"),
+        (
+            ["--structure", "s", "--sample", "0.5", "--backend-name", "aria-1"],
+            "--backend-name",
+            "invalid IonQ backend name 'aria-1'",
+        ),
     ],
 )
 def test_circuit_bad_option_names_option(capsys, argv, option, detail):
@@ -147,3 +152,10 @@ def test_input_feature_count_mismatch(capsys, model_file, tmp_path):
     error = capsys.readouterr().err
     assert f"input file {source} (--input) has 3 features" in error
     assert "pass a CSV file with 4 feature columns" in error
+
+
+def test_qubits_with_model_is_usage_error(capsys, tmp_path):
+    # The model file need not exist, because the option conflict is reported first.
+    argv = ["circuit", "--model", str(tmp_path / "m.json"), "--sample", "1", "--qubits", "2"]
+    assert main(argv) == 2
+    assert "--qubits applies only with --structure" in capsys.readouterr().err

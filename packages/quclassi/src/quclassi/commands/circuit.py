@@ -24,7 +24,7 @@ from quclassi.commands.common import (
     structure_letters,
 )
 from quclassi.commands.paths import CSV_HINT, MODEL_HINT, check_input_file, check_output_path
-from quclassi.errors import InvalidInputError
+from quclassi.errors import InvalidInputError, UsageError
 
 __all__ = ["FORMATS", "register"]
 
@@ -98,6 +98,7 @@ def register(subparsers: Any) -> None:
 
     parser.add_argument(
         "--backend-name",
+        type=_ionq_backend_name,
         default="simulator",
         help="IonQ target written into the ionq-json payload: simulator or qpu.<device> "
         "(default: simulator)",
@@ -118,6 +119,15 @@ def register(subparsers: Any) -> None:
         "--out", metavar="PATH", help="write to this file instead of stdout (default: stdout)"
     )
     parser.set_defaults(handler=run)
+
+
+def _ionq_backend_name(text: str) -> str:
+    from quclassi.export import check_ionq_backend_name
+
+    try:
+        return check_ionq_backend_name(text)
+    except InvalidInputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
 
 
 def _read_sample(args: argparse.Namespace) -> np.ndarray:
@@ -147,9 +157,6 @@ def _circuit_inputs(args: argparse.Namespace) -> tuple[str, int, np.ndarray, lis
 
     features = _read_sample(args)
     if args.model is not None:
-        if args.qubits is not None:
-            msg = "--qubits applies only with --structure; a model file fixes the qubit count"
-            raise InvalidInputError(msg)
         from quclassi.classifier import QuClassiClassifier
 
         model = QuClassiClassifier.load(args.model)
@@ -221,6 +228,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.verbose:
         # Qiskit logs every transpiler pass at INFO; keep stderr to quclassi's own messages.
         logging.getLogger("qiskit").setLevel(logging.WARNING)
+    if args.model is not None and args.qubits is not None:
+        msg = "--qubits applies only with --structure; a model file fixes the qubit count"
+        raise UsageError(msg)
     if args.model is not None:
         check_input_file(args.model, "--model", "model file", MODEL_HINT)
     if args.input is not None:
