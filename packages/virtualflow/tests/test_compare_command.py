@@ -79,3 +79,21 @@ def test_negative_tolerance_is_usage_error(runs, capsys):
 def test_missing_run_is_runtime_error(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "x"), str(tmp_path / "y")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_corrupt_weights_names_file(runs, capsys):
+    same, twin, _ = runs
+    # Bytes that are neither a zip archive nor a .npy header: numpy reads them as a pickle.
+    (twin / "weights.npz").write_bytes(b"garbage")
+    assert main(["compare", str(same), str(twin)]) == 1
+    error = capsys.readouterr().err
+    assert f"{twin / 'weights.npz'} is not a valid weights file" in error
+    assert f"virtualflow train --out {twin}" in error
+    assert "allow_pickle" not in error
+
+
+def test_plot_in_missing_folder_is_usage_error(runs, tmp_path, capsys):
+    same, twin, _ = runs
+    plot = tmp_path / "missing" / "curves.png"
+    assert main(["compare", str(same), str(twin), "--plot", str(plot)]) == 2
+    assert f"--plot {plot}: the folder" in capsys.readouterr().err

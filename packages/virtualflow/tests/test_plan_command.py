@@ -81,14 +81,67 @@ def test_missing_virtual_nodes_is_usage_error(profiles, capsys):
 def test_bad_profile_count_is_usage_error(profiles, capsys):
     argv = [*"plan --global-batch 64 --virtual-nodes 8 --profile".split(), f"{profiles[0]}:0"]
     assert main(argv) == 2
-    assert "COUNT >= 1" in capsys.readouterr().err
+    assert "COUNT an integer >= 1" in capsys.readouterr().err
 
 
-def test_indivisible_devices_is_runtime_error(capsys):
-    assert main("plan --global-batch 64 --virtual-nodes 16 --devices 3".split()) == 1
+def test_non_integer_profile_count_is_usage_error(profiles, capsys):
+    argv = [*"plan --global-batch 64 --virtual-nodes 8 --profile".split(), f"{profiles[0]}:x"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "argument --profile" in error
+    assert "the device count 'x' is invalid" in error
+    assert "not found" not in error
+
+
+def test_profile_file_name_with_colon(tmp_path, capsys):
+    path = tmp_path / "gpu:a100.json"
+    ThroughputProfile("gpu", [(8, 100.0)]).save(path)
+    argv = [*"plan --global-batch 64 --virtual-nodes 8 --profile".split(), str(path)]
+    assert main([*argv, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["num_devices"] == 1
+
+
+def test_indivisible_devices_is_usage_error(capsys):
+    assert main("plan --global-batch 64 --virtual-nodes 16 --devices 3".split()) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "16 virtual nodes cannot be spread evenly over 3 devices" in err
+    assert "--devices 3 is invalid" in err
+    # The divisors of 16.
+    assert "use one of 1, 2, 4, 8, 16" in err
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ("--virtual-nodes 0 --devices 1", "argument --virtual-nodes: expected an integer >= 1"),
+        ("--virtual-nodes 8 --devices -2", "argument --devices: expected an integer >= 1"),
+        ("--virtual-nodes 8 --devices 16", "16 devices are more than --virtual-nodes 8"),
+        (
+            "--virtual-nodes 6 --devices 1",
+            "--global-batch 64 is not a multiple of --virtual-nodes 6",
+        ),
+        (
+            "--virtual-nodes 128 --devices 1",
+            "--global-batch 64 is smaller than --virtual-nodes 128",
+        ),
+    ],
+)
+def test_invalid_option_names_option(options, expected, capsys):
+    assert main(["plan", "--global-batch", "64", *options.split()]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_profile_batch_checked_before_planning(profiles, capsys):
+    argv = [*"plan --global-batch 60 --virtual-nodes 8 --profile".split(), str(profiles[0])]
+    assert main(argv) == 2
+    assert "--global-batch 60 is not a multiple of --virtual-nodes 8" in capsys.readouterr().err
+
+
+def test_out_in_missing_folder_is_usage_error(tmp_path, capsys):
+    out = tmp_path / "missing" / "plan.json"
+    argv = "plan --global-batch 64 --virtual-nodes 8 --devices 2 --out".split()
+    assert main([*argv, str(out)]) == 2
+    assert f"--out {out}: the folder {out.parent} does not exist" in capsys.readouterr().err
 
 
 def test_missing_profile_file(tmp_path, capsys):

@@ -193,7 +193,7 @@ def test_empty_metrics(tmp_path):
 def test_corrupt_weights(tmp_path):
     path = write_run(tmp_path / "run", WEIGHTS, LOSSES)
     (path / "weights.npz").write_bytes(b"not a zip archive")
-    with pytest.raises(RunDirectoryError, match="not a readable .npz archive"):
+    with pytest.raises(RunDirectoryError, match="is not a valid weights file"):
         load_run(path)
 
 

@@ -44,34 +44,96 @@ def run_cli(argv, env=None):
 
 
 def test_dataset_smaller_than_batch_rejected(tmp_path, capsys):
-    assert main(train_argv(tmp_path / "run", "--global-batch", "4096")) == 1
+    assert main(train_argv(tmp_path / "run", "--global-batch", "4096")) == 2
     error = capsys.readouterr().err
     assert "1797 examples" in error
-    assert "4096" in error
+    assert "--global-batch 4096" in error
+    assert "--dataset digits" in error
 
 
 def test_devices_not_dividing_nodes_rejected(tmp_path, capsys):
-    assert main(train_argv(tmp_path / "run", "--devices", "3")) == 1
-    assert "cannot be spread evenly over 3 devices" in capsys.readouterr().err
+    assert main(train_argv(tmp_path / "run", "--devices", "3")) == 2
+    error = capsys.readouterr().err
+    assert "--devices 3" in error
+    # train_argv sets V = 4, whose divisors are 1, 2 and 4.
+    assert "use one of 1, 2, 4" in error
 
 
 def test_invalid_resize_target_rejected(tmp_path, capsys):
-    assert main(train_argv(tmp_path / "run", "--resize-schedule", "0:1,2:3")) == 1
-    assert "2:3" in capsys.readouterr().err
+    assert main(train_argv(tmp_path / "run", "--resize-schedule", "0:1,2:3")) == 2
+    error = capsys.readouterr().err
+    assert "--resize-schedule entry 2:3" in error
+    assert "use one of 1, 2, 4" in error
+
+
+def test_resize_schedule_after_step_zero_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--resize-schedule", "5:2")) == 2
+    error = capsys.readouterr().err
+    assert "--resize-schedule" in error
+    assert "must start at step 0" in error
+
+
+def test_nodes_per_device_sum_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--nodes-per-device", "2,1")) == 2
+    error = capsys.readouterr().err
+    assert "--nodes-per-device 2,1 adds up to 3" in error
+    assert "--virtual-nodes is 4" in error
+
+
+def test_batch_not_multiple_of_nodes_rejected(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--global-batch", "30")) == 2
+    error = capsys.readouterr().err
+    assert "--global-batch 30 is not a multiple of --virtual-nodes 4" in error
+    # The nearest multiples of 4 around 30.
+    assert "28 or 32" in error
 
 
 def test_data_parallel_with_resize_rejected(tmp_path, capsys):
     argv = train_argv(tmp_path / "run", "--mode", "data-parallel", "--resize-schedule", "0:1")
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert "data-parallel" in capsys.readouterr().err
+
+
+def test_data_parallel_batch_names_devices(tmp_path, capsys):
+    argv = train_argv(tmp_path / "run", "--mode", "data-parallel", "--devices", "3")
+    assert main(argv) == 2
+    assert "--global-batch 32 is not a multiple of --devices 3" in capsys.readouterr().err
+
+
+def test_multi_worker_with_resume_rejected(tmp_path, capsys):
+    argv = train_argv(tmp_path / "run", "--strategy", "multi-worker", "--resume")
+    assert main(argv) == 2
+    assert "--strategy multi-worker" in capsys.readouterr().err
+
+
+def test_out_existing_file_rejected(tmp_path, capsys):
+    existing = tmp_path / "train.py"
+    existing.write_text("print()\n")
+    assert main(train_argv(existing)) == 2
+    error = capsys.readouterr().err
+    assert f"--out {existing} is an existing file" in error
+    assert "Errno" not in error
+    assert existing.read_text() == "print()\n"
+
+
+def test_out_below_file_rejected(tmp_path, capsys):
+    existing = tmp_path / "train.py"
+    existing.write_text("print()\n")
+    assert main(train_argv(existing / "run")) == 2
+    error = capsys.readouterr().err
+    assert f"{existing} is a file, not a folder" in error
 
 
 @pytest.mark.heavy
 @pytest.mark.slow
 def test_train_writes_run_directory(tmp_path):
     out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.csv").write_text("step,loss\n0,9.9\n")
     result = run_cli(train_argv(out, "--devices", "2"))
     assert result.returncode == 0, result.stderr
+    # The earlier run's metrics.csv is replaced, and the log says so.
+    assert f"replacing the run in {out}: metrics.csv" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["steps"] == 3
     assert summary["device_counts"] == [2]

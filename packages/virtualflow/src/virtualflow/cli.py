@@ -13,6 +13,7 @@ from virtualflow.commands import compare as compare_command
 from virtualflow.commands import plan as plan_command
 from virtualflow.commands import profile as profile_command
 from virtualflow.commands import train as train_command
+from virtualflow.commands.options import UsageError
 from virtualflow.errors import VirtualFlowError
 
 __all__ = ["build_parser", "main"]
@@ -77,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
+    except UsageError as err:
+        print(f"virtualflow {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except (VirtualFlowError, OSError) as err:
         if args.verbose:
             logger.exception("%s failed", args.command)

@@ -141,7 +141,12 @@ def _read_weights(path: Path) -> dict[str, np.ndarray]:
         msg = f"{weights_file} not found; the run may not have finished"
         raise RunDirectoryError(msg) from err
     except (zipfile.BadZipFile, ValueError, OSError) as err:
-        msg = f"{weights_file}: not a readable .npz archive ({err})"
+        # numpy's own message for a non-archive file suggests allow_pickle=True, which would
+        # run code from the file, so the message names the file and the safe fix instead.
+        msg = (
+            f"{weights_file} is not a valid weights file (expected the .npz archive that "
+            f"'virtualflow train' writes); re-run 'virtualflow train --out {path}' to write it"
+        )
         raise RunDirectoryError(msg) from err
 
 

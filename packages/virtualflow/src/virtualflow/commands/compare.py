@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any
 
+from virtualflow.commands.options import check_output_file
 from virtualflow.runs import compare_runs, load_run, plot_runs
 
 __all__ = ["register"]
@@ -46,10 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run_a", metavar="RUN_A", help="first run directory")
     parser.add_argument("run_b", metavar="RUN_B", help="second run directory")
     parser.add_argument(
-        "--rtol", type=_tolerance, default=1e-5, help="relative tolerance (default 1e-5)"
+        "--rtol", type=_tolerance, default=1e-5, help="relative tolerance (default: 1e-5)"
     )
     parser.add_argument(
-        "--atol", type=_tolerance, default=1e-6, help="absolute tolerance (default 1e-6)"
+        "--atol", type=_tolerance, default=1e-6, help="absolute tolerance (default: 1e-6)"
     )
     parser.add_argument(
         "--plot", metavar="PNG", help="write the loss and accuracy curves of both runs here"
@@ -59,7 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit with code 1 when the verdict is 'differs'",
     )
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format of the comparison on stdout (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -76,6 +82,8 @@ def _json_safe(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Load both runs, compare them, optionally plot, and print the verdict."""
+    if args.plot:
+        check_output_file("--plot", args.plot)
     run_a = load_run(args.run_a)
     run_b = load_run(args.run_b)
     comparison = compare_runs(run_a, run_b, rtol=args.rtol, atol=args.atol)

@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from virtualflow.atomic import write_text_atomic
+from virtualflow.commands.options import (
+    check_node_batch,
+    check_output_file,
+    plan_from_options,
+    positive_int,
+)
 from virtualflow.hetero import even_split_step_time_s, plan_heterogeneous
 from virtualflow.plan import VirtualNodePlan
 from virtualflow.throughput import ThroughputProfile
@@ -16,13 +23,22 @@ __all__ = ["register"]
 
 
 def _profile_spec(text: str) -> tuple[str, int]:
-    """Parse ``FILE[:COUNT]``. The count defaults to 1 and must be >= 1."""
+    """Parse ``FILE[:COUNT]``. The count defaults to 1 and must be an integer >= 1.
+
+    A value that names an existing file is a path even when it contains a colon.
+    """
     path, separator, count_text = text.rpartition(":")
-    if not separator or not count_text.isdigit():
+    if not separator or Path(text).is_file() or "/" in count_text:
         return text, 1
-    count = int(count_text)
+    try:
+        count = int(count_text)
+    except ValueError:
+        count = 0
     if count < 1 or not path:
-        msg = f"expected FILE:COUNT with COUNT >= 1, got {text!r}"
+        msg = (
+            f"expected FILE:COUNT with COUNT an integer >= 1, got {text!r}: "
+            f"the device count {count_text!r} is invalid"
+        )
         raise argparse.ArgumentTypeError(msg)
     return path, count
 
@@ -39,21 +55,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--global-batch", type=int, required=True, help="examples per optimizer step (B)"
+        "--global-batch", type=positive_int, required=True, help="examples per optimizer step (B)"
     )
     parser.add_argument(
         "--virtual-nodes",
-        type=int,
+        type=positive_int,
         help="number of virtual nodes (V); required except with --mode uneven",
     )
     devices = parser.add_mutually_exclusive_group(required=True)
-    devices.add_argument("--devices", type=int, help="number of identical devices (D)")
+    devices.add_argument(
+        "--devices", type=positive_int, help="number of identical devices (D), dividing V"
+    )
     devices.add_argument(
         "--profile",
         action="append",
         type=_profile_spec,
         metavar="FILE[:COUNT]",
-        help="throughput profile JSON of one device type and how many such devices (default 1)",
+        help="throughput profile JSON of one device type and how many such devices (default: 1)",
     )
     parser.add_argument(
         "--mode",
@@ -64,7 +82,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "uneven: one batch of its own size per device, no virtual nodes"
         ),
     )
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format of the plan on stdout (default: %(default)s)",
+    )
     parser.add_argument(
         "--out", metavar="JSON", help="also write the plan report as JSON to this file"
     )
@@ -82,11 +105,20 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error("--virtual-nodes is required unless --mode uneven")
     if args.devices is not None and args.mode == "uneven":
         return _usage_error("--mode uneven needs --profile; identical devices split evenly")
+    if args.out:
+        check_output_file("--out", args.out)
 
     if args.devices is not None:
-        plan = VirtualNodePlan(args.global_batch, args.virtual_nodes, devices=args.devices)
+        plan = plan_from_options(
+            args.global_batch,
+            args.virtual_nodes,
+            devices=args.devices,
+            uneven_hint=", or describe unequal devices with --profile",
+        )
         report = _homogeneous_report(plan)
     else:
+        if args.mode == "equal":
+            check_node_batch(args.global_batch, args.virtual_nodes, "--virtual-nodes")
         groups = [(ThroughputProfile.load(path), count) for path, count in args.profile]
         report = _heterogeneous_report(groups, args)
 

@@ -8,6 +8,7 @@ import logging
 import platform
 import time
 
+from virtualflow.commands.options import check_output_file, positive_int
 from virtualflow.data import DATASETS
 from virtualflow.models import MODELS
 
@@ -38,27 +39,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "second as a profile JSON that 'virtualflow plan --profile' reads."
         ),
     )
-    parser.add_argument("--model", choices=MODELS, default="cnn", help="model architecture")
-    parser.add_argument("--dataset", choices=DATASETS, default="digits", help="input data")
+    parser.add_argument(
+        "--model", choices=MODELS, default="cnn", help="model architecture (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--dataset", choices=DATASETS, default="digits", help="input data (default: %(default)s)"
+    )
     parser.add_argument(
         "--batch-sizes",
         type=_batch_sizes,
         default=[8, 16, 32, 64],
-        help="comma-separated per-device batch sizes (default 8,16,32,64)",
+        help="comma-separated per-device batch sizes (default: 8,16,32,64)",
     )
     parser.add_argument(
-        "--steps", type=int, default=10, help="timed steps per batch size after 2 warm-up steps"
+        "--steps",
+        type=positive_int,
+        default=10,
+        help="timed steps per batch size after 2 warm-up steps (default: %(default)s)",
     )
     parser.add_argument(
         "--device-type", default=None, help="device type name in the profile (default: the CPU)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights and data order")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the initial weights and data order (default: %(default)s)",
+    )
     parser.add_argument("--out", required=True, help="profile JSON to write")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format of the measurements on stdout (default: %(default)s)",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    check_output_file("--out", args.out)
+
     import keras
     import numpy as np
 

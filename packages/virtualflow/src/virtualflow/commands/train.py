@@ -5,18 +5,31 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import platform
 import sys
 import time
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from virtualflow.commands.options import (
+    UsageError,
+    check_run_folder,
+    device_count_problem,
+    momentum,
+    non_negative_int,
+    plan_from_options,
+    positive_float,
+    positive_int,
+)
 from virtualflow.data import DATASETS
-from virtualflow.errors import DeviceConfigurationError, ResizeError, RunDirectoryError
+from virtualflow.errors import (
+    DatasetTooSmallError,
+    DeviceConfigurationError,
+    ResizeError,
+    RunDirectoryError,
+)
 from virtualflow.models import MODELS
 from virtualflow.plan import VirtualNodePlan
 
@@ -25,39 +38,18 @@ __all__ = ["register"]
 logger = logging.getLogger(__name__)
 
 
-def _parse_number(
-    text: str, convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str
-) -> Any:
-    """Convert an option value, raising a usage error unless ``accept`` returns True."""
-    try:
-        value = convert(text)
-    except ValueError as err:
-        msg = f"expected {expected}, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from err
-    if not accept(value):
-        msg = f"expected {expected}, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _parse_number(text, int, lambda value: value >= 1, "an integer >= 1")
-
-
-def _positive_float(text: str) -> float:
-    return _parse_number(text, float, lambda value: 0 < value < math.inf, "a finite number > 0")
-
-
-def _non_negative_int(text: str) -> int:
-    return _parse_number(text, int, lambda value: value >= 0, "an integer >= 0")
-
-
-def _momentum(text: str) -> float:
-    return _parse_number(text, float, lambda value: 0 <= value < 1, "a number in [0, 1)")
-
-
 def _int_list(text: str) -> list[int]:
-    return [_positive_int(part) for part in text.split(",")]
+    return [positive_int(part) for part in text.split(",")]
+
+
+def _resize_schedule(text: str) -> list[tuple[int, int]]:
+    # The trainer module imports numpy only, so parsing here keeps --help free of TensorFlow.
+    from virtualflow.keras.trainer import parse_resize_schedule
+
+    try:
+        return parse_resize_schedule(text)
+    except ResizeError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,19 +64,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "weights.npz and curves.png into --out."
         ),
     )
-    parser.add_argument("--backend", choices=["keras"], default="keras", help="training backend")
-    parser.add_argument("--dataset", choices=DATASETS, default="digits", help="training data")
-    parser.add_argument("--model", choices=MODELS, default="cnn", help="model architecture")
     parser.add_argument(
-        "--global-batch", type=_positive_int, default=64, help="examples per step (default 64)"
+        "--backend",
+        choices=["keras"],
+        default="keras",
+        help="training backend (default: %(default)s)",
     )
     parser.add_argument(
-        "--virtual-nodes", type=_positive_int, default=8, help="virtual nodes V (default 8)"
+        "--dataset", choices=DATASETS, default="digits", help="training data (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--model", choices=MODELS, default="cnn", help="model architecture (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--global-batch", type=positive_int, default=64, help="examples per step (default: 64)"
+    )
+    parser.add_argument(
+        "--virtual-nodes", type=positive_int, default=8, help="virtual nodes V (default: 8)"
     )
 
     devices = parser.add_mutually_exclusive_group()
     devices.add_argument(
-        "--devices", type=_positive_int, default=None, help="devices D, dividing V (default 1)"
+        "--devices", type=positive_int, default=None, help="devices D, dividing V (default: 1)"
     )
     devices.add_argument(
         "--nodes-per-device",
@@ -93,19 +94,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="virtual nodes on each device, e.g. 3,1 (heterogeneous; adds up to V)",
     )
 
-    parser.add_argument("--steps", type=_positive_int, default=100, help="training steps")
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights, data order, dropout")
     parser.add_argument(
-        "--lr", type=_positive_float, default=0.05, help="SGD learning rate (default 0.05)"
+        "--steps",
+        type=positive_int,
+        default=100,
+        help="optimizer steps to train, counted from step 0 (default: %(default)s)",
     )
     parser.add_argument(
-        "--momentum", type=_momentum, default=0.9, help="SGD momentum (default 0.9)"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the initial weights, data order and dropout (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=0.05, help="SGD learning rate (default: 0.05)"
+    )
+    parser.add_argument(
+        "--momentum", type=momentum, default=0.9, help="SGD momentum (default: 0.9)"
     )
 
     parser.add_argument(
         "--resize-schedule",
+        type=_resize_schedule,
         metavar="STEP:D,...",
-        help="change the device count before the given steps, e.g. 0:1,50:2,100:4",
+        help=(
+            "change the device count before the given steps, e.g. 0:1,50:2,100:4; the first "
+            "entry is at step 0, steps increase and every count divides --virtual-nodes "
+            "(default: no resizing)"
+        ),
     )
     parser.add_argument(
         "--deterministic",
@@ -118,7 +134,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="virtual",
         help=(
             "virtual: V virtual nodes; data-parallel: plain data parallelism, the global "
-            "batch split over the devices with one node each (a negative control)"
+            "batch split over the devices with one node each (a negative control) "
+            "(default: %(default)s)"
         ),
     )
     parser.add_argument(
@@ -127,39 +144,94 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="mirrored",
         help=(
             "mirrored: logical devices in this process; multi-worker: one replica per worker "
-            "process, cluster read from TF_CONFIG (worker 0 writes --out)"
+            "process, cluster read from TF_CONFIG (worker 0 writes --out) (default: %(default)s)"
         ),
     )
 
     parser.add_argument(
         "--checkpoint-every",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=50,
         metavar="N",
-        help="write checkpoint.npz every N steps and at the end (default 50; 0: at the end only)",
+        help="write checkpoint.npz every N steps and at the end (default: 50; 0: at the end only)",
     )
     parser.add_argument(
         "--resume",
         action="store_true",
         help="continue the run in --out from its checkpoint.npz up to --steps",
     )
-    parser.add_argument("--out", required=True, help="run directory to write")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help=(
+            "run folder to write, created when missing; the run files in an existing folder "
+            "are overwritten unless --resume is given"
+        ),
+    )
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format of the run summary on stdout (default: %(default)s)",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _plan(args: argparse.Namespace) -> VirtualNodePlan:
+    """Build the plan of the options, raising a usage error that names the bad option."""
     if args.mode == "data-parallel":
         if args.nodes_per_device or args.resize_schedule:
-            msg = "--mode data-parallel takes --devices only, not --nodes-per-device or resizing"
-            raise ResizeError(msg)
+            msg = (
+                "--mode data-parallel takes --devices only, not --nodes-per-device or "
+                "--resize-schedule"
+            )
+            raise UsageError(msg)
         devices = args.devices or 1
-        return VirtualNodePlan(args.global_batch, devices, devices=devices)
+        return plan_from_options(
+            args.global_batch, devices, devices=devices, nodes_option="--devices"
+        )
     if args.nodes_per_device:
-        return VirtualNodePlan(
+        return plan_from_options(
             args.global_batch, args.virtual_nodes, nodes_per_device=args.nodes_per_device
         )
-    return VirtualNodePlan(args.global_batch, args.virtual_nodes, devices=args.devices or 1)
+    return plan_from_options(
+        args.global_batch,
+        args.virtual_nodes,
+        devices=args.devices or 1,
+        uneven_hint=", or give --nodes-per-device for unequal counts",
+    )
+
+
+def _check_options(args: argparse.Namespace) -> tuple[VirtualNodePlan, list[tuple[int, int]]]:
+    """Check every option value before any work and return the plan and resize schedule."""
+    check_run_folder("--out", args.out)
+    plan = _plan(args)
+    schedule = args.resize_schedule or []
+    for step, count in schedule:
+        problem = device_count_problem(count, plan.virtual_nodes)
+        if problem:
+            msg = f"--resize-schedule entry {step}:{count} is invalid: {problem}"
+            raise UsageError(msg)
+    if args.strategy == "multi-worker" and (schedule or args.nodes_per_device or args.resume):
+        msg = (
+            "--strategy multi-worker supports neither --resize-schedule, --nodes-per-device "
+            "nor --resume"
+        )
+        raise UsageError(msg)
+    return plan, schedule
+
+
+def _log_replaced_run(out: str) -> None:
+    folder = Path(out)
+    if not folder.is_dir():
+        return
+    replaced = [name for name in _RUN_FILES if (folder / name).exists()]
+    if replaced:
+        logger.warning(
+            "replacing the run in %s: %s will be overwritten (pass --resume to continue it)",
+            out,
+            ", ".join(replaced),
+        )
 
 
 def _worker_index() -> int:
@@ -171,31 +243,22 @@ def _worker_index() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from virtualflow.keras.trainer import parse_resize_schedule
-
-    plan = _plan(args)
-    schedule = parse_resize_schedule(args.resize_schedule) if args.resize_schedule else []
-    for step, count in schedule:
-        try:
-            plan.resize(count)
-        except ResizeError as err:
-            msg = f"resize schedule entry {step}:{count} is invalid: {err}"
-            raise ResizeError(msg) from err
-    if args.strategy == "multi-worker" and (schedule or args.nodes_per_device or args.resume):
-        msg = (
-            "--strategy multi-worker supports neither --resize-schedule, --nodes-per-device "
-            "nor --resume"
-        )
-        raise ResizeError(msg)
+    plan, schedule = _check_options(args)
 
     from virtualflow.data import check_dataset_size, load_dataset
 
     images, labels = load_dataset(args.dataset)
-    check_dataset_size(len(images), args.global_batch)
+    try:
+        check_dataset_size(len(images), args.global_batch)
+    except DatasetTooSmallError as err:
+        msg = f"--global-batch {args.global_batch} is too large for --dataset {args.dataset}: {err}"
+        raise UsageError(msg) from err
 
     # Checked before TensorFlow starts, so a bad --resume fails fast and leaves devices alone.
     config = _config(args, plan, schedule)
     resume_point = _resume_point(args, config)
+    if not args.resume:
+        _log_replaced_run(args.out)
 
     from virtualflow.keras import devices
 
@@ -207,6 +270,9 @@ def _run(args: argparse.Namespace) -> int:
         devices.configure_logical_devices(max_devices)
     return _train(args, plan, schedule, images, labels, config, resume_point)
 
+
+# Files of a run folder that a new run overwrites.
+_RUN_FILES = ("config.json", "metrics.csv", "weights.npz", "curves.png", "checkpoint.npz")
 
 # Arguments that must match between a checkpoint's run and the run that resumes it.
 _RESUME_KEYS = (
