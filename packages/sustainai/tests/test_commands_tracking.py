@@ -209,6 +209,8 @@ def test_argv0_kept_as_written(output, capfd):
         ("--phase", "foo", "argument --phase: unknown phase 'foo': choose from data,"),
         ("--phase", "trainng", "did you mean 'training'?"),
         ("--region", "", "argument --region: must be a grid region such as FRA"),
+        ("--hardware-share", "0", "argument --hardware-share: must be a fraction above 0"),
+        ("--hardware-share", "1.5", "argument --hardware-share: must be a fraction above 0"),
     ],
 )
 def test_track_bad_option_is_usage_error(output, tmp_path, capsys, option, value, message):

@@ -279,3 +279,22 @@ def test_failed_sensor_still_writes_record(tmp_path):
     assert record["energy_method"] == "failed:broken"
     assert "counter vanished" in record["assumptions"]["broken"]
     assert tracker.result.summary_line().startswith("INCOMPLETE")
+
+
+def test_hardware_share_scales_embodied():
+    tracker = sustainai.Tracker(region="FRA", output=None, hardware="gpu-server",
+                                hardware_share=0.125, sensors=[FixedSensor()])  # fmt: skip
+    record = tracker.start().stop().record
+    profile = sustainai.hardware_profile("gpu-server")
+    # Hand formula: embodied kg x hours / (lifetime hours x utilisation), then one eighth of it.
+    hours = record["duration"] / 3600
+    lifetime_hours = profile.lifetime_years * 8760
+    whole_server = profile.embodied_kg * hours / (lifetime_hours * profile.utilisation)
+    assert record["embodied_emissions_kg"] == pytest.approx(whole_server / 8)
+    assert record["assumptions"]["embodied"].startswith("0.125 of one gpu-server")
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5])
+def test_hardware_share_out_of_range_rejected(share):
+    with pytest.raises(TrackerConfigError, match="hardware_share"):
+        sustainai.Tracker(region="FRA", output=None, hardware_share=share)

@@ -103,6 +103,7 @@ class RunSettings:
         renewable_fraction: Share of the energy covered by renewable contracts.
         residual_g_co2e_per_kwh: Residual-mix intensity, or None for the location-based one.
         profile: Hardware row whose embodied carbon is amortised, or None.
+        hardware_share: Fraction of that hardware the run occupies, in (0, 1].
         interval_s: Sampling interval in seconds.
         scope: Scope of the CPU-time estimator, ``process`` or ``machine``.
         skipped: Why each unused sensor was skipped, by sensor name.
@@ -121,6 +122,7 @@ class RunSettings:
     scope: str
     skipped: Mapping[str, str] = field(default_factory=dict)
     sample_errors: tuple[str, ...] = ()
+    hardware_share: float = 1.0
 
 
 def _first_known(results: list[EnergyResult], name: str) -> float | None:
@@ -178,14 +180,18 @@ def build_record(
     embodied = None
     if settings.profile is not None:
         profile = settings.profile
-        embodied = amortised_embodied_kg(
+        share = settings.hardware_share
+        # A run on part of a machine (one GPU of eight, a slice of a shared host) uses that
+        # part's device-hours, so the machine's amortised share is scaled by it.
+        embodied = share * amortised_embodied_kg(
             profile.embodied_kg,
             duration_s / _SECONDS_PER_HOUR,
             profile.lifetime_years,
             profile.utilisation,
         )
+        occupied = "one" if share == 1.0 else f"{share:g} of one"
         assumptions["embodied"] = (
-            f"one {profile.name} ({profile.embodied_kg:g} kg CO2e) for the wall time, "
+            f"{occupied} {profile.name} ({profile.embodied_kg:g} kg CO2e) for the wall time, "
             f"{profile.lifetime_years:g}-year life at {profile.utilisation:g} utilisation"
         )
     for name, reason in settings.skipped.items():

@@ -123,6 +123,8 @@ class Tracker:
         hardware: Row of the hardware table whose embodied carbon is amortised over the run
             (``cpu-server``, ``gpu-server``), ``auto`` to pick ``gpu-server`` when NVML finds
             a GPU and ``cpu-server`` otherwise, or None for no embodied share.
+        hardware_share: Fraction of that hardware the run occupies, in (0, 1]: 0.125 for one
+            GPU of an 8-GPU server. The embodied share is scaled by it.
         scope: ``process`` counts this process and its children; ``machine`` counts every
             process. RAPL and NVML always count the whole machine.
         sensors: Sensors to use instead of detecting them (for tests and custom meters).
@@ -151,6 +153,7 @@ class Tracker:
         renewable_fraction: float = 0.0,
         residual_g_co2e_per_kwh: float | None = None,
         hardware: str | None = "auto",
+        hardware_share: float = 1.0,
         scope: str = "process",
         sensors: list[Sensor] | None = None,
         use_rapl: bool = True,
@@ -178,6 +181,10 @@ class Tracker:
             else _require_number("residual_g_co2e_per_kwh", residual_g_co2e_per_kwh, 0.0)
         )
         self.hardware = hardware
+        self.hardware_share = _require_number("hardware_share", hardware_share, 0.0, 1.0)
+        if self.hardware_share == 0.0:
+            msg = "hardware_share must be above 0 and at most 1, got 0; use hardware=None instead"
+            raise TrackerConfigError(msg)
 
         self._sensor_options = {
             "scope": _require_scope(scope),
@@ -348,6 +355,7 @@ class Tracker:
             scope=str(self._sensor_options["scope"]),
             skipped=dict(self._skipped),
             sample_errors=tuple(self._sample_errors),
+            hardware_share=self.hardware_share,
         )
         record = build_record(results, settings, duration_s, status, exit_code)
         if self.output is not None:

@@ -23,6 +23,7 @@ __all__ = [
     "hardware_name",
     "non_negative_number",
     "phase_name",
+    "positive_fraction",
     "positive_seconds",
     "pue_number",
     "region_name",
@@ -62,6 +63,10 @@ positive_seconds = _bounded(
     "must be a positive finite number of seconds", lambda number: number > 0.0
 )
 non_negative_number = _bounded("must be a finite number >= 0", lambda number: number >= 0.0)
+positive_fraction = _bounded(
+    "must be a fraction above 0 and at most 1 (one GPU of an 8-GPU server is 0.125)",
+    lambda number: 0.0 < number <= 1.0,
+)
 
 
 def phase_name(text: str) -> str:

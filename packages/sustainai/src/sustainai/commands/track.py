@@ -19,6 +19,7 @@ from sustainai.commands._options import (
     hardware_name,
     non_negative_number,
     phase_name,
+    positive_fraction,
     positive_seconds,
     pue_number,
     region_name,
@@ -92,6 +93,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         help="hardware table row whose embodied carbon is amortised over the run, or 'none' "
         "(default: auto, gpu-server with a GPU, else cpu-server)",
+    )
+    parser.add_argument(
+        "--hardware-share",
+        type=positive_fraction,
+        default=1.0,
+        metavar="FRACTION",
+        help="fraction of that hardware the command occupies, above 0 and at most 1, e.g. "
+        "0.125 for one GPU of an 8-GPU server (default: 1, the whole machine)",
     )
 
     # Output and sampling.
@@ -253,6 +262,7 @@ def _handle(args: argparse.Namespace) -> int:
         renewable_fraction=args.renewable_fraction,
         residual_g_co2e_per_kwh=args.residual_intensity,
         hardware=None if args.hardware == "none" else args.hardware,
+        hardware_share=args.hardware_share,
         scope=args.scope,
         powercap_root=args.powercap_root,
         include_self=False,
