@@ -239,3 +239,41 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path):
 def test_resume_without_checkpoint_rejected(tmp_path, capsys):
     assert main(train_argv(tmp_path / "missing", "--resume")) == 1
     assert "cannot resume" in capsys.readouterr().err
+
+
+def test_nodes_per_device_with_resize_rejected(tmp_path, capsys):
+    argv = train_argv(tmp_path / "run", "--nodes-per-device", "3,1", "--resize-schedule", "0:2")
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "--nodes-per-device" in error
+    assert "--resize-schedule" in error
+
+
+def test_devices_differing_from_resize_rejected(tmp_path, capsys):
+    argv = train_argv(tmp_path / "run", "--devices", "4", "--resize-schedule", "0:1")
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "--devices 4 conflicts with --resize-schedule" in error
+    assert "pass --devices 1" in error
+
+
+def checked_config(argv):
+    from virtualflow.cli import build_parser
+    from virtualflow.commands import train
+
+    args = build_parser().parse_args(argv)
+    plan, schedule = train._check_options(args)
+    return train._config(args, plan, schedule)
+
+
+def test_config_records_resize_start(tmp_path):
+    config = checked_config(train_argv(tmp_path / "run", "--resize-schedule", "0:2,2:4"))
+    # V = 4 on the schedule's first count of 2 devices: two nodes on each.
+    assert config["devices"] == 2
+    assert config["nodes_per_device"] == [2, 2]
+    assert config["resize_schedule"] == [[0, 2], [2, 4]]
+
+
+def test_devices_matching_resize_accepted(tmp_path):
+    argv = train_argv(tmp_path / "run", "--devices", "2", "--resize-schedule", "0:2")
+    assert checked_config(argv)["devices"] == 2

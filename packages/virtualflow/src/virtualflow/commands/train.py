@@ -85,13 +85,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     devices = parser.add_mutually_exclusive_group()
     devices.add_argument(
-        "--devices", type=positive_int, default=None, help="devices D, dividing V (default: 1)"
+        "--devices",
+        type=positive_int,
+        default=None,
+        help=(
+            "devices D, dividing V (default: 1, or the first count of --resize-schedule; "
+            "a different value together with --resize-schedule is an error)"
+        ),
     )
     devices.add_argument(
         "--nodes-per-device",
         type=_int_list,
         metavar="N0,N1,...",
-        help="virtual nodes on each device, e.g. 3,1 (heterogeneous; adds up to V)",
+        help=(
+            "virtual nodes on each device, e.g. 3,1 (heterogeneous; adds up to V; not "
+            "allowed with --resize-schedule, which splits the nodes evenly)"
+        ),
     )
 
     parser.add_argument(
@@ -119,8 +128,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="STEP:D,...",
         help=(
             "change the device count before the given steps, e.g. 0:1,50:2,100:4; the first "
-            "entry is at step 0, steps increase and every count divides --virtual-nodes "
-            "(default: no resizing)"
+            "entry is at step 0 and sets the starting device count, steps increase and every "
+            "count divides --virtual-nodes (default: no resizing)"
         ),
     )
     parser.add_argument(
@@ -190,14 +199,32 @@ def _plan(args: argparse.Namespace) -> VirtualNodePlan:
         return plan_from_options(
             args.global_batch, devices, devices=devices, nodes_option="--devices"
         )
-    if args.nodes_per_device:
+    if args.resize_schedule:
+        # A schedule sets the device count of every step, so the plan starts at its first count.
+        first_count = args.resize_schedule[0][1]
+        if args.nodes_per_device:
+            msg = (
+                "--nodes-per-device cannot be combined with --resize-schedule, because a "
+                "resize splits the virtual nodes evenly; drop one of them"
+            )
+            raise UsageError(msg)
+        if args.devices is not None and args.devices != first_count:
+            msg = (
+                f"--devices {args.devices} conflicts with --resize-schedule, which starts on "
+                f"{first_count} devices at step 0; drop --devices or pass --devices {first_count}"
+            )
+            raise UsageError(msg)
+        devices = first_count
+    elif args.nodes_per_device:
         return plan_from_options(
             args.global_batch, args.virtual_nodes, nodes_per_device=args.nodes_per_device
         )
+    else:
+        devices = args.devices or 1
     return plan_from_options(
         args.global_batch,
         args.virtual_nodes,
-        devices=args.devices or 1,
+        devices=devices,
         uneven_hint=", or give --nodes-per-device for unequal counts",
     )
 
@@ -205,13 +232,15 @@ def _plan(args: argparse.Namespace) -> VirtualNodePlan:
 def _check_options(args: argparse.Namespace) -> tuple[VirtualNodePlan, list[tuple[int, int]]]:
     """Check every option value before any work and return the plan and resize schedule."""
     check_run_folder("--out", args.out)
-    plan = _plan(args)
     schedule = args.resize_schedule or []
-    for step, count in schedule:
-        problem = device_count_problem(count, plan.virtual_nodes)
-        if problem:
-            msg = f"--resize-schedule entry {step}:{count} is invalid: {problem}"
-            raise UsageError(msg)
+    if args.mode == "virtual":
+        # Checked before the plan, which starts on the first entry's device count.
+        for step, count in schedule:
+            problem = device_count_problem(count, args.virtual_nodes)
+            if problem:
+                msg = f"--resize-schedule entry {step}:{count} is invalid: {problem}"
+                raise UsageError(msg)
+    plan = _plan(args)
     if args.strategy == "multi-worker" and (schedule or args.nodes_per_device or args.resume):
         msg = (
             "--strategy multi-worker supports neither --resize-schedule, --nodes-per-device "
