@@ -236,9 +236,23 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path):
             np.testing.assert_allclose(b[key], a[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
-def test_resume_without_checkpoint_rejected(tmp_path, capsys):
-    assert main(train_argv(tmp_path / "missing", "--resume")) == 1
-    assert "cannot resume" in capsys.readouterr().err
+def test_resume_without_run_rejected(tmp_path, capsys):
+    out = tmp_path / "missing"
+    assert main(train_argv(out, "--resume")) == 1
+    error = capsys.readouterr().err
+    assert f"{out} has no run to resume ({out / 'config.json'} not found)" in error
+    assert "run without --resume first" in error
+    assert "Errno" not in error
+
+
+def test_resume_foreign_config_rejected(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    assert main(train_argv(out, "--resume")) == 1
+    error = capsys.readouterr().err
+    assert "is not a virtualflow run config" in error
+    assert "arguments changed" not in error
 
 
 def test_nodes_per_device_with_resize_rejected(tmp_path, capsys):

@@ -356,11 +356,23 @@ def _resume_point(args: argparse.Namespace, config: dict[str, Any]) -> tuple[int
     from virtualflow.keras.rundir import load_checkpoint, read_records
 
     config_file = Path(args.out) / "config.json"
+    if not config_file.is_file():
+        msg = (
+            f"{args.out} has no run to resume ({config_file} not found); run without --resume first"
+        )
+        raise RunDirectoryError(msg)
     try:
         saved = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        msg = f"cannot resume: {config_file} is missing or invalid ({err})"
+        msg = f"cannot resume {args.out}: {config_file} cannot be read as JSON ({err})"
         raise RunDirectoryError(msg) from err
+    missing = [key for key in _RESUME_KEYS if not isinstance(saved, dict) or key not in saved]
+    if missing:
+        msg = (
+            f"cannot resume {args.out}: {config_file} is not a virtualflow run config (it has "
+            f"no {', '.join(missing)}); pass the --out folder of an earlier 'virtualflow train'"
+        )
+        raise RunDirectoryError(msg)
     changed = [key for key in _RESUME_KEYS if saved.get(key) != config[key]]
     if changed:
         details = ", ".join(f"{key} {saved.get(key)!r} -> {config[key]!r}" for key in changed)
