@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sustainai.atomic import write_atomic
 
 if TYPE_CHECKING:
     from sustainai.paper import PaperFigure
@@ -145,14 +145,8 @@ def save_figure_png(figure: PaperFigure, path: str | Path) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fig = plot_figure(figure)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format="png", dpi=120)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        write_atomic(target, lambda stream: fig.savefig(stream, format="png", dpi=120))
     finally:
         plt.close(fig)
     return target

@@ -9,13 +9,12 @@ files written by codecarbon.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sustainai.atomic import write_atomic
 from sustainai.errors import InvalidInputError
 
 __all__ = ["GROUP_KEYS", "Report", "plot_report", "summarise"]
@@ -247,16 +246,8 @@ def plot_report(report: Report, path: Path | str) -> Path:
     axes.set_title("Emissions per group")
     axes.legend()
     figure.tight_layout()
-    descriptor, temporary = tempfile.mkstemp(
-        suffix=".png", dir=path.parent or ".", prefix=f".{path.name}."
-    )
-    os.close(descriptor)
     try:
-        figure.savefig(temporary, format="png", dpi=120)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        write_atomic(path, lambda stream: figure.savefig(stream, format="png", dpi=120))
     finally:
         plt.close(figure)
     return path

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
+
+from sustainai.atomic import write_text_atomic
 
 __all__ = ["format_number", "markdown_table", "print_json", "text_table", "write_text_atomic"]
 
@@ -74,18 +73,3 @@ def _json_ready(value: Any) -> Any:
 def print_json(document: dict[str, Any]) -> None:
     """Print one JSON object on stdout; NaN and infinities become null."""
     print(json.dumps(_json_ready(document), indent=2, allow_nan=False))
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write text to ``path`` through a temporary file in the same folder and a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
