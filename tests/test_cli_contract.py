@@ -96,3 +96,31 @@ def test_package_never_imports_sibling(name):
                 if root_module in siblings:
                     offenders.append(f"{path.name}:{line_number}: {line.strip()}")
     assert offenders == []
+
+
+def subcommand_parsers(name: str) -> dict:
+    cli = __import__(f"{name}.cli", fromlist=["build_parser"])
+    for action in cli.build_parser()._actions:
+        if isinstance(getattr(action, "choices", None), dict):
+            return action.choices
+    return {}
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_subcommands_accept_verbosity_flags(name):
+    for command, parser in subcommand_parsers(name).items():
+        options = parser._option_string_actions
+        for flag in ("-q", "--quiet", "-v", "--verbose"):
+            assert flag in options, f"{name} {command} lacks {flag}"
+
+
+def test_quiet_after_subcommand_parses():
+    from sustainai.cli import build_parser
+
+    after = build_parser().parse_args(["regions", "-q"])
+    before = build_parser().parse_args(["-q", "regions"])
+    neither = build_parser().parse_args(["regions"])
+    assert after.quiet is True
+    assert before.quiet is True
+    assert neither.quiet is False
+    assert neither.verbose is False

@@ -28,19 +28,30 @@ def build_parser() -> argparse.ArgumentParser:
         description=("Virtual node processing: the same training result on any number of devices."),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('virtualflow')}")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument(
-        "-v", "--verbose", action="store_true", help="print debug logs and tracebacks"
-    )
-    verbosity.add_argument(
-        "-q", "--quiet", action="store_true", help="print only results and errors"
-    )
+    _add_verbosity_options(parser, default=False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     plan_command.register(subparsers)
     compare_command.register(subparsers)
     train_command.register(subparsers)
     profile_command.register(subparsers)
+    # -v and -q work after the subcommand too. SUPPRESS leaves a flag given before it intact.
+    for command_parser in subparsers.choices.values():
+        _add_verbosity_options(command_parser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="print debug logs and tracebacks",
+    )
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print only results and errors"
+    )
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
