@@ -81,6 +81,16 @@ def test_missing_run_is_runtime_error(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
+def test_file_as_run_rejected(runs, tmp_path, capsys):
+    same, _, _ = runs
+    table = tmp_path / "good.csv"
+    table.write_text("step,loss\n")
+    assert main(["compare", str(same), str(table)]) == 1
+    error = capsys.readouterr().err
+    assert f"{table} is a file, not a run directory" in error
+    assert "not found" not in error
+
+
 def test_corrupt_weights_names_file(runs, capsys):
     same, twin, _ = runs
     # Bytes that are neither a zip archive nor a .npy header: numpy reads them as a pickle.

@@ -157,6 +157,9 @@ def load_run(path: str | os.PathLike[str]) -> Run:
         RunDirectoryError: The directory or one of the files is missing or malformed.
     """
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        msg = f"{path} is a file, not a run directory; pass the --out folder of 'virtualflow train'"
+        raise RunDirectoryError(msg)
     if not path.is_dir():
         msg = f"run directory {path} not found; pass the --out folder of 'virtualflow train'"
         raise RunDirectoryError(msg)
