@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["atomic_path", "write_text_atomic"]
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it, so it is read once here: setting it later could
+    # race with files that other threads create.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def _final_mode(path: Path) -> int:
+    """Return the mode of the existing ``path``, or the mode ``open`` gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
 
 
 @contextlib.contextmanager
@@ -17,6 +37,9 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
 
     The temporary file lies in the same folder, so the final ``os.replace`` is atomic on POSIX
     file systems. If the block raises, the temporary file is removed and ``path`` is untouched.
+    The final file keeps the mode of the file it replaces; a new file gets ``0o666`` less the
+    umask that the process had at import, as ``open`` would give it (``mkstemp`` gives
+    ``0o600``).
 
     Args:
         path: Final destination.
@@ -30,6 +53,7 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
     os.close(descriptor)
     try:
         yield Path(temporary)
+        os.chmod(temporary, _final_mode(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
