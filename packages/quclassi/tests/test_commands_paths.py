@@ -115,3 +115,23 @@ def test_missing_out_folder_checked_first(capsys, tmp_path, no_data_loading, arg
     error = capsys.readouterr().err
     assert f"{out}: folder {out.parent} does not exist" in error
     assert ".tmp" not in error
+
+
+def test_train_out_folder_suggests_model_json(capsys, tmp_path, no_data_loading):
+    assert main(["-q", "train", "--dataset", "iris", "--out", str(tmp_path)]) == 1
+    assert f"for example {tmp_path / 'model.json'}" in capsys.readouterr().err
+
+
+def test_train_keeps_existing_data_file(capsys, tmp_path, no_data_loading):
+    data = tmp_path / "keep.csv"
+    data.write_text("a,b,label\n0.1,0.2,0\n")
+    assert main(["-q", "train", "--dataset", "iris", "--out", str(data)]) == 1
+    assert "exists and is not a quclassi model file" in capsys.readouterr().err
+    assert data.read_text() == "a,b,label\n0.1,0.2,0\n"
+
+
+def test_train_may_replace_model_file(tmp_path):
+    path = tmp_path / "model.json"
+    assert main(["-q", "train", "--dataset", "iris", "--epochs", "1", "--out", str(path)]) == 0
+    assert main(["-q", "train", "--dataset", "iris", "--epochs", "1", "--out", str(path)]) == 0
+    assert path.is_file()

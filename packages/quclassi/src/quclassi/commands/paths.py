@@ -7,12 +7,13 @@ output path the name of the hidden temporary file, and only after the training h
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from quclassi.errors import InvalidInputError
 
-__all__ = ["check_dataset_file", "check_input_file", "check_output_path"]
+__all__ = ["check_dataset_file", "check_input_file", "check_model_output", "check_output_path"]
 
 MODEL_HINT = "pass a model file written by 'quclassi train --out'"
 CSV_HINT = "pass the path of an existing CSV file"
@@ -49,8 +50,10 @@ def check_dataset_file(dataset: str | None, option: str = "--dataset") -> None:
         check_input_file(dataset[len("csv:") :], option, "CSV data file", CSV_HINT)
 
 
-def check_output_path(path: str | None, option: str) -> None:
+def check_output_path(path: str | None, option: str, example: str = "out") -> None:
     """Check that a file can be written at ``path``; ``None`` (option not given) passes.
+
+    ``example`` is the file name suggested when ``path`` is a folder.
 
     Raises:
         InvalidInputError: ``path`` is a folder, or its folder is missing, not a folder or
@@ -60,7 +63,7 @@ def check_output_path(path: str | None, option: str) -> None:
         return
     target = Path(path)
     if target.is_dir():
-        msg = f"{option} {path} is a folder: pass a file path, for example {target / 'out'}"
+        msg = f"{option} {path} is a folder: pass a file path, for example {target / example}"
         raise InvalidInputError(msg)
     folder = target.parent
     if not folder.exists():
@@ -71,4 +74,30 @@ def check_output_path(path: str | None, option: str) -> None:
         msg = f"{option} {path}: folder {folder} is not writable; pick another path"
     else:
         return
+    raise InvalidInputError(msg)
+
+
+def check_model_output(path: str | None, option: str) -> None:
+    """Check that writing a model to ``path`` replaces nothing but an earlier model file.
+
+    Raises:
+        InvalidInputError: ``path`` cannot be written (see ``check_output_path``), or it is an
+            existing file that is not a quclassi model, such as a data CSV.
+    """
+    check_output_path(path, option, example="model.json")
+    if path is None or not Path(path).is_file():
+        return
+    from quclassi.model_io import FORMAT_NAME
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            content = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        content = None
+    if isinstance(content, dict) and content.get("format") == FORMAT_NAME:
+        return
+    msg = (
+        f"{option} {path} exists and is not a quclassi model file, so it is not replaced: "
+        "pass a new path, or delete the file first"
+    )
     raise InvalidInputError(msg)

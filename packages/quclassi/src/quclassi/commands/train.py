@@ -17,7 +17,12 @@ from quclassi.commands.common import (
     print_result,
     structure_letters,
 )
-from quclassi.commands.paths import check_dataset_file, check_input_file, check_output_path
+from quclassi.commands.paths import (
+    check_dataset_file,
+    check_input_file,
+    check_model_output,
+    check_output_path,
+)
 from quclassi.errors import UsageError
 
 __all__ = ["register"]
@@ -147,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             "model file",
             "run train once without --resume to create it, or pass the path of a saved model",
         )
-    check_output_path(args.out, "--out")
+    check_model_output(args.out, "--out")
     check_output_path(args.plot_loss, "--plot-loss")
     check_output_path(args.plot_confusion, "--plot-confusion")
     start = time.perf_counter()
