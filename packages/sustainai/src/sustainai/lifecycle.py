@@ -50,6 +50,7 @@ from sustainai.validation import (
     require_pue,
     require_utilisation,
 )
+from sustainai.yamlfile import load_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -388,13 +389,7 @@ class LifecycleModel:
 
 
 def _read_yaml_rows(source: Path) -> list[dict[str, Any]]:
-    import yaml
-
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        msg = f"{source}: invalid YAML: {err}"
-        raise DataFileError(msg) from err
+    document = load_yaml(source.read_text(encoding="utf-8"), str(source))
     defaults: dict[str, Any] = {}
     if isinstance(document, dict):
         defaults = document.get("defaults") or {}

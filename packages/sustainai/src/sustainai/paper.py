@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sustainai.errors import DataFileError, InvalidInputError
+from sustainai.yamlfile import load_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,8 +78,6 @@ def load_paper_params(path: str | Path | None = None) -> dict[str, dict[str, Any
         DataFileError: The file is not valid YAML, or an entry lacks ``value``, ``section``
             or a ``kind`` among text, derived and assumption.
     """
-    import yaml
-
     if path is None:
         from importlib import resources
 
@@ -87,11 +86,7 @@ def load_paper_params(path: str | Path | None = None) -> dict[str, dict[str, Any
     else:
         text = Path(path).read_text(encoding="utf-8")
         origin = str(path)
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        msg = f"{origin}: invalid YAML: {err}"
-        raise DataFileError(msg) from err
+    document = load_yaml(text, origin)
     values = document.get("values") if isinstance(document, dict) else None
     if not isinstance(values, dict):
         msg = f"{origin}: expected a top-level 'values' mapping"
