@@ -114,3 +114,30 @@ def test_wrote_line_logged_at_info(caplog, tmp_path):
     with caplog.at_level(logging.INFO, logger="sustainai"):
         assert main(["report", str(emissions), "--plot", str(plot)]) == 0
     assert f"wrote {plot}" in caplog.messages
+
+
+# The suggested file name in a "is a folder" message fits the file each option writes.
+@pytest.mark.parametrize(
+    ("option", "example"),
+    [("--output", "emissions.csv"), ("--summary-out", "summary.json")],
+)
+def test_track_folder_example_fits_option(capsys, tmp_path, option, example):
+    marker = tmp_path / "ran"
+    argv = ["track", option, str(tmp_path), "--", "touch", str(marker)]
+    if option != "--output":
+        argv[1:1] = ["--output", str(tmp_path / "emissions.csv")]
+    code, _, err = run_error(capsys, *argv)
+    assert code == 1
+    assert f"{option} {tmp_path} is a folder" in err
+    assert f"such as {tmp_path / example}" in err
+    assert "chart.png" not in err
+    assert not marker.exists()
+
+
+def test_plot_folder_example_is_png(capsys, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--output", str(emissions), "--", "true"]) == 0
+    capsys.readouterr()
+    code, _, err = run_error(capsys, "report", str(emissions), "--plot", str(tmp_path))
+    assert code == 1
+    assert f"such as {tmp_path / 'chart.png'}" in err

@@ -38,12 +38,14 @@ def check_input_file(path: str | Path, description: str, expected: str) -> Path:
     return source
 
 
-def check_output_file(path: str | Path, option: str) -> Path:
+def check_output_file(path: str | Path, option: str, example: str) -> Path:
     """Check that a file can be written at ``path``: its folder exists and it is no folder.
 
     Args:
         path: The path as the user wrote it.
         option: The option that named it, for example ``--plot``.
+        example: A file name that fits the option, for example ``chart.png``, suggested
+            inside the folder when ``path`` is a folder.
 
     Returns:
         The path.
@@ -54,7 +56,7 @@ def check_output_file(path: str | Path, option: str) -> Path:
     target = Path(path)
     folder = target.parent
     if target.is_dir():
-        msg = f"{option} {path} is a folder: pass a file path such as {target / 'chart.png'}"
+        msg = f"{option} {path} is a folder: pass a file path such as {target / example}"
         raise OutputPathError(msg)
     if not folder.is_dir():
         msg = f"{option} {path}: the folder {folder} does not exist, so create it first"

@@ -50,7 +50,7 @@ def _handle(args: argparse.Namespace) -> int:
         args.file, "emissions CSV", "an emissions CSV written by sustainai track or codecarbon"
     )
     if args.plot:
-        check_output_file(args.plot, "--plot")
+        check_output_file(args.plot, "--plot", "chart.png")
     records = read_records(args.file)
     report = summarise(records, args.by, source=args.file)
     if args.format == "json":

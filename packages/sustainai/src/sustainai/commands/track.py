@@ -249,9 +249,9 @@ def _handle(args: argparse.Namespace) -> int:
     if not command:
         print("sustainai track: error: no command given; write it after --", file=sys.stderr)
         return 2
-    check_output_file(args.output, "--output")
+    check_output_file(args.output, "--output", "emissions.csv")
     if args.summary_out is not None:
-        check_output_file(args.summary_out, "--summary-out")
+        check_output_file(args.summary_out, "--summary-out", "summary.json")
     tracker = Tracker(
         args.project,
         phase=args.phase,
