@@ -141,3 +141,27 @@ def test_plot_folder_example_is_png(capsys, tmp_path):
     code, _, err = run_error(capsys, "report", str(emissions), "--plot", str(tmp_path))
     assert code == 1
     assert f"such as {tmp_path / 'chart.png'}" in err
+
+
+# The chart is always PNG data, so another suffix would name the file wrongly.
+@pytest.mark.parametrize("name", ["out.jpg", "chart", "chart.svg"])
+def test_plot_suffix_not_png_usage_error(capsys, tmp_path, name):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--output", str(emissions), "--", "true"]) == 0
+    capsys.readouterr()
+    plot = tmp_path / name
+    assert main(["report", str(emissions), "--plot", str(plot)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "argument --plot" in captured.err
+    assert "PNG" in captured.err
+    assert f"got {str(plot)!r}" in captured.err
+    assert not plot.exists()
+
+
+def test_plot_upper_case_png_accepted(capsys, tmp_path):
+    emissions = tmp_path / "emissions.csv"
+    assert main(["track", "--output", str(emissions), "--", "true"]) == 0
+    plot = tmp_path / "CHART.PNG"
+    assert main(["report", str(emissions), "--plot", str(plot)]) == 0
+    assert plot.read_bytes().startswith(b"\x89PNG")

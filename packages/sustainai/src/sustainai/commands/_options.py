@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
+import os
 from collections.abc import Callable
 
 from sustainai.embodied import hardware_profile, list_hardware
@@ -23,6 +24,7 @@ __all__ = [
     "hardware_name",
     "non_negative_number",
     "phase_name",
+    "png_path",
     "positive_fraction",
     "positive_seconds",
     "pue_number",
@@ -107,6 +109,17 @@ def group_names(text: str) -> list[str]:
         msg = f"unknown grouping {', '.join(unknown)} in {text!r}: choose from {choices}"
         raise argparse.ArgumentTypeError(msg)
     return names
+
+
+def png_path(text: str) -> str:
+    """Return a plot path that ends in ``.png``, or raise because the plot is written as PNG."""
+    if text.lower().endswith(".png") and len(text) > len(".png"):
+        return text
+    if os.path.isdir(text):
+        # check_output_file reports a folder with a file name to use inside it.
+        return text
+    msg = f"the plot is written as a PNG image, so the file name must end in .png, got {text!r}"
+    raise argparse.ArgumentTypeError(msg)
 
 
 def region_name(text: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from sustainai.commands._files import check_input_file, check_output_file
-from sustainai.commands._options import group_names
+from sustainai.commands._options import group_names, png_path
 from sustainai.records import read_records
 from sustainai.report import GROUP_KEYS, plot_report, summarise
 
@@ -40,7 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="output format (default: table)",
     )
     parser.add_argument(
-        "--plot", metavar="PNG", default=None, help="also write a bar chart to this PNG file"
+        "--plot",
+        metavar="PNG",
+        type=png_path,
+        default=None,
+        help="also write a bar chart to this PNG file, whose name must end in .png "
+        "(default: no chart)",
     )
     parser.set_defaults(handler=_handle)
 
