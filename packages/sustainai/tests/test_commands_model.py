@@ -83,9 +83,44 @@ def test_estimate_missing_file_exit_one(capsys, tmp_path):
     assert "absent.csv" in capsys.readouterr().err
 
 
-def test_estimate_bad_what_if_exit_one(capsys):
-    assert main(["estimate", str(EXAMPLE), "--what-if", "speed=2"]) == 1
-    assert "did you mean 'speedup'" in capsys.readouterr().err
+def test_estimate_bad_what_if_usage_error(capsys):
+    assert main(["estimate", str(EXAMPLE), "--what-if", "speed=2"]) == 2
+    err = capsys.readouterr().err
+    assert "argument --what-if: invalid 'speed=2'" in err
+    assert "did you mean 'speedup'" in err
+
+
+# Each value is outside the range that LifecycleModel.what_if accepts for its key.
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ("speedup=0", "speedup must be > 0, got 0"),
+        ("speedup.training=-2", "speedup must be > 0, got -2"),
+        ("speedup.trainng=2", "unknown phase 'trainng'"),
+        ("utilisation=0", "utilisation must be in (0, 1]"),
+        ("cfe=1.5", "cfe must be a fraction in [0, 1], got 1.5"),
+        ("lifetime_years=inf", "lifetime_years must be finite"),
+        ("pue=0.5", "pue must be >= 1"),
+        ("region=Atlantis", "unknown grid region 'Atlantis'"),
+    ],
+)
+def test_estimate_what_if_range_names_option(capsys, tmp_path, assignment, expected):
+    missing = tmp_path / "absent.yaml"
+    # The file does not exist, so exit 2 shows the option was checked before the file.
+    assert main(["estimate", str(missing), "--what-if", assignment]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"argument --what-if: invalid {assignment!r}" in captured.err
+    assert expected in captured.err
+
+
+def test_estimate_missing_column_names_file(capsys, tmp_path):
+    table = tmp_path / "bad.yaml"
+    table.write_text("rows:\n  - {phase: training}\n", encoding="utf-8")
+    assert main(["estimate", str(table)]) == 1
+    err = capsys.readouterr().err
+    assert f"lifecycle table {table}: missing required column(s): hardware, region" in err
+    assert err.count("\n") == 1
 
 
 def test_parse_what_if_forms():

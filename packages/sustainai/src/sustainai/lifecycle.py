@@ -234,7 +234,7 @@ class LifecycleModel:
 
         source = Path(path)
         if source.suffix.lower() in (".yaml", ".yml"):
-            return cls(_read_yaml_rows(source))
+            return _with_file_name(cls, _read_yaml_rows(source), source)
         if source.suffix.lower() != ".csv":
             msg = f"{source}: expected a .csv, .yaml or .yml file, got {source.suffix or 'none'!r}"
             raise DataFileError(msg)
@@ -243,7 +243,7 @@ class LifecycleModel:
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             msg = f"{source}: not a readable CSV table: {err}"
             raise DataFileError(msg) from err
-        return cls(frame)
+        return _with_file_name(cls, frame, source)
 
     def results(self) -> pd.DataFrame:
         """Return one row per input row with energy, operational and embodied kg CO2e."""
@@ -386,6 +386,20 @@ class LifecycleModel:
         if pue is not None:
             frame["pue"] = require_pue(pue)
         return WhatIfResult(baseline=self, scenario=LifecycleModel(frame), changes=changes)
+
+
+def _with_file_name(cls: type[LifecycleModel], table: Any, source: Path) -> LifecycleModel:
+    """Build a model, naming ``source`` in a LifecycleTableError."""
+    try:
+        return cls(table)
+    except LifecycleTableError as err:
+        text = str(err)
+        prefix = "lifecycle table"
+        if text.startswith(prefix):
+            msg = f"{prefix} {source}{text[len(prefix) :]}"
+        else:
+            msg = f"{source}: {text}"
+        raise LifecycleTableError(msg) from err
 
 
 def _read_yaml_rows(source: Path) -> list[dict[str, Any]]:

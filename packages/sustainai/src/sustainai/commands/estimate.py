@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,14 @@ from sustainai.commands._files import check_input_file
 from sustainai.commands._format import markdown_table, print_json, text_table
 from sustainai.embodied import list_hardware
 from sustainai.errors import InvalidInputError
+from sustainai.intensity import lookup_intensity
 from sustainai.lifecycle import PHASES, WHAT_IF_KEYS
+from sustainai.validation import (
+    require_fraction,
+    require_positive,
+    require_pue,
+    require_utilisation,
+)
 
 __all__ = ["parse_what_if", "register"]
 
@@ -24,6 +32,16 @@ _PHASE_COLUMNS = [
     ("total_market_kg", "total_market_kg"),
     ("share_location", "share_location"),
 ]
+
+
+# The same range checks as LifecycleModel.what_if, run before the table is read.
+_WHAT_IF_CHECKS = {
+    "speedup": partial(require_positive, "speedup"),
+    "utilisation": partial(require_utilisation, "utilisation"),
+    "cfe": partial(require_fraction, "cfe"),
+    "lifetime_years": partial(require_positive, "lifetime_years"),
+    "pue": require_pue,
+}
 
 
 def _rows_without_tdp() -> str:
@@ -51,6 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
+        type=_what_if_assignment,
         help=(
             "recompute under a changed assumption and compare; repeatable. Keys: "
             "speedup=FACTOR (all phases) or speedup.PHASE=FACTOR, utilisation=FRACTION, "
@@ -73,6 +92,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_handle)
 
 
+def _what_if_assignment(text: str) -> str:
+    """Check one ``--what-if`` assignment, so that a bad one is a usage error (exit 2)."""
+    try:
+        parse_what_if([text])
+    except InvalidInputError as err:
+        msg = f"invalid {text!r}: {err}"
+        raise argparse.ArgumentTypeError(msg) from err
+    return text
+
+
 def parse_what_if(assignments: list[str]) -> dict[str, Any]:
     """Parse ``key=value`` strings into keyword arguments of ``LifecycleModel.what_if``.
 
@@ -80,7 +109,8 @@ def parse_what_if(assignments: list[str]) -> dict[str, Any]:
     per-phase value overrides the all-phase one.
 
     Raises:
-        InvalidInputError: An assignment has no ``=``, an unknown key or a non-numeric value.
+        InvalidInputError: An assignment has no ``=``, an unknown key, phase or region, or a
+            value that is not a number or is out of range.
     """
     options: dict[str, Any] = {}
     speedups: dict[str, float] = {}
@@ -96,7 +126,11 @@ def parse_what_if(assignments: list[str]) -> dict[str, Any]:
             hint = f"did you mean {close[0]!r}? " if close else ""
             msg = f"unknown what-if key {key!r}: {hint}known keys: {', '.join(WHAT_IF_KEYS)}"
             raise InvalidInputError(msg)
+        if phase and phase not in PHASES:
+            msg = f"unknown phase {phase!r} in what-if {key!r}: choose from {', '.join(PHASES)}"
+            raise InvalidInputError(msg)
         if base == "region":
+            lookup_intensity(value.strip())
             options["region"] = value.strip()
             continue
         try:
@@ -104,6 +138,7 @@ def parse_what_if(assignments: list[str]) -> dict[str, Any]:
         except ValueError as err:
             msg = f"what-if {key} must be a number, got {value!r}"
             raise InvalidInputError(msg) from err
+        _WHAT_IF_CHECKS[base](number)
         if base == "speedup":
             speedups[phase or "*"] = number
         else:
