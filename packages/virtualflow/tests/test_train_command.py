@@ -291,3 +291,24 @@ def test_config_records_resize_start(tmp_path):
 def test_devices_matching_resize_accepted(tmp_path):
     argv = train_argv(tmp_path / "run", "--devices", "2", "--resize-schedule", "0:2")
     assert checked_config(argv)["devices"] == 2
+
+
+def test_progress_count_matches_loss():
+    import io
+    from types import SimpleNamespace
+
+    from tqdm import tqdm
+
+    from virtualflow.commands.train import _count_steps
+
+    records = [SimpleNamespace(step=i, loss=1.0 / (i + 1), num_devices=2) for i in range(3)]
+    output = io.StringIO()
+    progress = tqdm(total=3, file=output, mininterval=60)
+    for done, record in enumerate(_count_steps(records, progress), start=1):
+        # The bar's count and the postfix describe the same step while the loop body runs.
+        assert progress.n == done
+        assert f"loss={record.loss:.4f}" in progress.postfix
+    progress.close()
+    assert "3/3" in output.getvalue()
+    # The last record's loss is 1 / 3.
+    assert "loss=0.3333" in output.getvalue()

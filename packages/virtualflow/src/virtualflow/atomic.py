@@ -13,8 +13,8 @@ __all__ = ["atomic_path", "write_text_atomic"]
 
 
 def _read_umask() -> int:
-    # os.umask can only be read by setting it, so it is read once here: setting it later could
-    # race with files that other threads create.
+    # os.umask can only be read by setting it, so it is read once here. Setting it later could
+    # change the mode of files that other threads create meanwhile.
     umask = os.umask(0o022)
     os.umask(umask)
     return umask
@@ -37,9 +37,9 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
 
     The temporary file lies in the same folder, so the final ``os.replace`` is atomic on POSIX
     file systems. If the block raises, the temporary file is removed and ``path`` is untouched.
-    The final file keeps the mode of the file it replaces; a new file gets ``0o666`` less the
-    umask that the process had at import, as ``open`` would give it (``mkstemp`` gives
-    ``0o600``).
+    The final file keeps the mode of the file it replaces. A new file gets ``0o666`` less the
+    umask that the process had at import, as ``open`` would give it, instead of the ``0o600``
+    of ``mkstemp``.
 
     Args:
         path: Final destination.

@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -389,6 +390,18 @@ def _resume_point(args: argparse.Namespace, config: dict[str, Any]) -> tuple[int
     return first_step, state, read_records(args.out, first_step)
 
 
+def _count_steps(records: Iterable[Any], progress: Any) -> Iterator[Any]:
+    """Yield each step record after advancing the tqdm bar ``progress`` and its loss postfix.
+
+    A bar that wraps the iterator writes its count to the display only every few steps, so
+    a postfix refresh in between showed a stale count next to a new loss.
+    """
+    for record in records:
+        progress.set_postfix(loss=f"{record.loss:.4f}", devices=record.num_devices, refresh=False)
+        progress.update(1)
+        yield record
+
+
 def _train(
     args: argparse.Namespace,
     plan: VirtualNodePlan,
@@ -439,20 +452,19 @@ def _train(
 
     start = time.perf_counter()
     progress = tqdm(
-        run.steps(args.steps, first_step, state),
         total=args.steps,
         initial=first_step,
         desc="train",
         file=sys.stderr,
         disable=args.quiet,
     )
-    for record in progress:
+    for record in _count_steps(run.steps(args.steps, first_step, state), progress):
         records.append(record)
-        progress.set_postfix(loss=f"{record.loss:.4f}", devices=record.num_devices)
         done = record.step + 1
         if writes and args.checkpoint_every and done % args.checkpoint_every == 0:
             save_checkpoint(args.out, get_training_state(run.model), done)
             write_progress(args.out, config, records)
+    progress.close()
     wall_s = time.perf_counter() - start
 
     if writes:
