@@ -132,7 +132,7 @@ def test_train_writes_run_directory(tmp_path):
     (out / "metrics.csv").write_text("step,loss\n0,9.9\n")
     result = run_cli(train_argv(out, "--devices", "2"))
     assert result.returncode == 0, result.stderr
-    # The earlier run's metrics.csv is replaced, and the log says so.
+    # The earlier run's metrics.csv is replaced, and a warning is logged.
     assert f"replacing the run in {out}: metrics.csv" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["steps"] == 3

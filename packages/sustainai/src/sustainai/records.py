@@ -307,7 +307,7 @@ def read_records(path: Path | str) -> list[dict[str, Any]]:
 
     Raises:
         RecordsFormatError: The file is empty, has a foreign header, or a line has the
-            wrong number of fields or a value that does not parse; the message gives the
+            wrong number of fields or a value that does not parse. The message gives the
             line number.
         OSError: The file cannot be read.
     """

@@ -30,7 +30,7 @@ def single_thread_blas(n_rows: int) -> Iterator[None]:
     """Run the block with one BLAS thread when the batch has ``n_rows`` rows or more.
 
     The matrices here have at most a few hundred columns. For them a second BLAS thread gains
-    little, and when the other cores are busy the threads wait on each other: on a loaded
+    little, and when the other cores are busy the threads wait on each other. On a loaded
     2-core machine an (12000 x 4) @ (4 x 2) complex product took 16 ms with two OpenBLAS
     threads and 0.17 ms with one.
     """

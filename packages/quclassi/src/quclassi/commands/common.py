@@ -32,43 +32,32 @@ __all__ = [
 _MAX_SEED = 2**32 - 1
 
 
-def positive_int(text: str) -> int:
-    """Parse a positive integer option value (argparse type)."""
+def _parse_int(text: str, low: int, high: int | None, expected: str) -> int:
+    """Parse an integer in ``[low, high]`` (``high`` None: no upper bound) or raise."""
     try:
         value = int(text)
     except ValueError as err:
-        msg = f"expected a positive integer, got {text!r}"
+        msg = f"expected {expected}, got {text!r}"
         raise argparse.ArgumentTypeError(msg) from err
-    if value < 1:
-        msg = f"expected a positive integer, got {value}"
+    if value < low or (high is not None and value > high):
+        msg = f"expected {expected}, got {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def positive_int(text: str) -> int:
+    """Parse a positive integer option value (argparse type)."""
+    return _parse_int(text, 1, None, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
     """Parse an integer of at least 0 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError as err:
-        msg = f"expected an integer of at least 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from err
-    if value < 0:
-        msg = f"expected an integer of at least 0, got {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _parse_int(text, 0, None, "an integer of at least 0")
 
 
 def seed(text: str) -> int:
     """Parse a random seed, an integer from 0 to 2**32 - 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError as err:
-        msg = f"expected an integer from 0 to {_MAX_SEED}, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from err
-    if not 0 <= value <= _MAX_SEED:
-        msg = f"expected an integer from 0 to {_MAX_SEED}, got {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _parse_int(text, 0, _MAX_SEED, f"an integer from 0 to {_MAX_SEED}")
 
 
 def positive_float(text: str) -> float:
